@@ -1,0 +1,34 @@
+"""midjourney-api-mock: an offline fake of the midjourney-api.com image API.
+
+The public surface is small on purpose: build a `Config`, then either serve it (`create_app`,
+`MockServer`) or drive the backend directly in tests.
+"""
+
+from __future__ import annotations
+
+from .app import create_app
+from .backend import MidjourneyBackend, SubmitRequest
+from .clock import Clock, ManualClock, RealClock
+from .config import DEFAULT_BASE_URL, DEV_API_KEY, Config, HookPolicy
+from .errors import ApiError
+from .models import Task, TaskStatus
+from .prompt import PromptRules
+from .server import MockServer
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEV_API_KEY",
+    "ApiError",
+    "Clock",
+    "Config",
+    "HookPolicy",
+    "ManualClock",
+    "MidjourneyBackend",
+    "MockServer",
+    "PromptRules",
+    "RealClock",
+    "SubmitRequest",
+    "Task",
+    "TaskStatus",
+    "create_app",
+]

@@ -1,0 +1,75 @@
+"""The Flask application factory: one backend, the provider blueprint, JSON errors everywhere."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from .api import blueprint as api_blueprint
+from .backend import MidjourneyBackend
+from .config import Config
+from .errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
+from .http import EXTENSION_KEY, error_response
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+_KNOWN_ROUTES = "POST /midjourney/v1/submit-jobs and POST /midjourney/v1/job-status"
+
+
+def create_app(config: Config | None = None, backend: MidjourneyBackend | None = None) -> Flask:
+    """A WSGI app over `backend` (made from `config` if not given): the server and the
+    in-process mode both wrap one of these, so they cannot drift apart."""
+    if backend is None:
+        backend = MidjourneyBackend(config)
+    config = backend.config
+    app = Flask("mock_server")
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.extensions[EXTENSION_KEY] = backend
+    app.register_blueprint(api_blueprint)
+    _register_error_handlers(app, config)
+    return app
+
+
+def _register_error_handlers(app: Flask, config: Config) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError) -> Response:
+        return error_response(error, config)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        code = error.code or 500
+        api_error: ApiError
+        if code == 404:
+            api_error = NotFound(
+                f"no route {request.method} {request.path}; the API has {_KNOWN_ROUTES}"
+            )
+        elif code == 405:
+            api_error = MethodNotAllowed(
+                f"{request.method} is not allowed on {request.path}; use POST"
+            )
+        elif code == 413:
+            api_error = PayloadTooLarge(
+                f"request body too large; the limit is {config.max_body_bytes} bytes"
+            )
+        else:
+            api_error = ApiError(error.description or error.name)
+            api_error.http_status = code
+            api_error.body_status = code
+        response = error_response(api_error, config)
+        if code == 405:
+            valid = error.valid_methods if hasattr(error, "valid_methods") else None
+            if valid:
+                response.headers["Allow"] = ", ".join(valid)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unexpected error in the mock")
+        api_error = ApiError("internal error in the mock; see its log")
+        api_error.http_status = 500
+        api_error.body_status = 500
+        return error_response(api_error, config)

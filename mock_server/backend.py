@@ -1,0 +1,321 @@
+"""The fake Midjourney service: accounts, the quota ledger, tasks and their lifecycle.
+
+No Flask and no HTTP here, so the server, the in-process mode and the control API all drive one
+implementation. One re-entrant lock serialises every state change: concurrent submits cannot
+oversell quota or exceed the in-progress limit, and no reader ever sees a half-finished task.
+"""
+
+from __future__ import annotations
+
+import hmac
+import random
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .clock import ManualClock
+from .config import Config
+from .errors import ConcurrencyLimit, InvalidRequest, NotFound, QuotaNotEnough, Unauthorized
+from .models import Account, Task, TaskStatus
+from .prompt import parse_prompt
+from .scheduler import Scheduler
+from .store import MemoryStore, Store
+
+__all__ = ["MidjourneyBackend", "SubmitRequest", "TaskListener"]
+
+TASK_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+TASK_ID_LENGTH = 21  # [doc examples] nanoid-style ids
+FAILURE_DELAY = (2.0, 5.0)  # [decision] seconds before a rejected prompt shows up as failed
+
+TaskListener = Callable[[Task], None]
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    """A submit-jobs body that already passed schema validation."""
+
+    prompt: str
+    mode: str = "fast"
+    hook_url: str | None = None
+    timeout: int | None = None
+
+
+class MidjourneyBackend:
+    def __init__(self, config: Config | None = None, store: Store | None = None) -> None:
+        self.config = config or Config()
+        self.clock = self.config.clock
+        self._store: Store = store if store is not None else MemoryStore()
+        self._lock = threading.RLock()
+        self._scheduler = Scheduler()
+        self._rng = random.Random(self.config.seed)
+        self._seq = 0
+        self._in_progress: dict[str, set[str]] = {}
+        self._listeners: list[TaskListener] = []
+        self._restore()
+
+    # -- accounts ---------------------------------------------------------------------------
+
+    def authenticate(self, api_key: str | None) -> str:
+        """The account's key, or Unauthorized. Compared in constant time against every key."""
+        if not api_key:
+            raise Unauthorized("missing API-KEY header")
+        given = api_key.encode("utf-8", "surrogateescape")
+        with self._lock:
+            found = None
+            for account in self._store.accounts():
+                if hmac.compare_digest(account.key.encode("utf-8"), given):
+                    found = account.key
+        if found is None:
+            raise Unauthorized("invalid API-KEY")
+        return found
+
+    def add_key(self, key: str, quota: int) -> Account:
+        """Create an account, or set an existing one's balance (a top-up or a drain)."""
+        if not key or quota < 0:
+            raise InvalidRequest("key must be non-empty and quota >= 0")
+        with self._lock:
+            account = self._store.get_account(key) or Account(key=key, balance=0)
+            account.balance = quota
+            self._store.save_account(account)
+            return account
+
+    def accounts(self) -> list[Account]:
+        with self._lock:
+            return list(self._store.accounts())
+
+    def account(self, key: str) -> Account:
+        with self._lock:
+            account = self._store.get_account(key)
+            if account is None:
+                raise NotFound(f"no such key {key!r}")
+            return account
+
+    def in_progress_count(self, key: str) -> int:
+        with self._lock:
+            self._run_due()
+            return len(self._in_progress.get(key, ()))
+
+    # -- the two provider endpoints ---------------------------------------------------------
+
+    def submit(self, api_key: str, request: SubmitRequest) -> Task:
+        cfg = self.config
+        with self._lock:
+            self._run_due()
+            account = self._store.get_account(api_key)
+            if account is None:
+                raise Unauthorized("invalid API-KEY")
+            cost = cfg.mode_costs.get(request.mode, 0)
+            # [decision] an empty wallet is the more lasting condition, so 1001 wins over 1002.
+            if account.balance < cost:
+                raise QuotaNotEnough(
+                    f"quota not enough: this {request.mode} task costs {cost}, "
+                    f"balance is {account.balance}"
+                )
+            running = self._in_progress.setdefault(api_key, set())
+            if len(running) >= cfg.max_in_progress:
+                raise ConcurrencyLimit(
+                    f"concurrency limit: {cfg.max_in_progress} tasks already in progress"
+                )
+            account.balance -= cost
+            account.charged += cost
+            self._store.save_account(account)
+            task = self._new_task(api_key, request, cost)
+            self._store.add_task(task)
+            running.add(task.task_id)
+            self._schedule_outcome(task)
+            return task
+
+    def job_status(self, api_key: str, task_ids: Iterable[str]) -> list[Task]:
+        """[decision] In request order, duplicates collapsed, unknown and foreign ids left out."""
+        with self._lock:
+            self._run_due()
+            seen: set[str] = set()
+            found: list[Task] = []
+            for task_id in task_ids:
+                if task_id in seen:
+                    continue
+                seen.add(task_id)
+                task = self._store.get_task(task_id)
+                if task is not None and task.api_key == api_key:
+                    found.append(task)
+            return found
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Apply every outcome that is due by now (server mode calls this from a ticker)."""
+        with self._lock:
+            self._run_due()
+
+    def next_due(self) -> float | None:
+        with self._lock:
+            return self._scheduler.next_due()
+
+    def advance(self, seconds: float) -> float:
+        """Move a manual clock forward, running each due event at its own time, in order."""
+        clock = self.clock
+        if not isinstance(clock, ManualClock):
+            raise InvalidRequest("the clock is not manual; start the mock with a manual clock")
+        if seconds < 0:
+            raise InvalidRequest("seconds must be >= 0")
+        with self._lock:
+            target = clock.now() + seconds
+            while (event := self._scheduler.pop_due_event(target)) is not None:
+                at, action = event
+                if at > clock.now():
+                    clock.set(at)
+                action()
+            clock.set(target)
+            return target
+
+    def complete(self, task_id: str) -> Task:
+        """Force success now, whatever was planned (a control-API power)."""
+        with self._lock:
+            self._run_due()
+            task = self._unfinished(task_id)
+            self._finish(task, TaskStatus.COMPLETED, None)
+            return task
+
+    def fail(self, task_id: str, reason: str) -> Task:
+        with self._lock:
+            self._run_due()
+            task = self._unfinished(task_id)
+            self._finish(task, TaskStatus.FAILED, reason or "Task failed")
+            return task
+
+    def get_task(self, task_id: str) -> Task:
+        with self._lock:
+            self._run_due()
+            task = self._store.get_task(task_id)
+            if task is None:
+                raise NotFound(f"no such task {task_id!r}")
+            return task
+
+    def tasks(self) -> list[Task]:
+        with self._lock:
+            self._run_due()
+            return list(self._store.tasks())
+
+    def task_count(self) -> int:
+        with self._lock:
+            return self._store.task_count()
+
+    def on_task_finished(self, listener: TaskListener) -> None:
+        """Call `listener(task)` once per task reaching 1 or 2, under the backend lock."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def schedule(self, at: float, action: Callable[[], None]) -> None:
+        """Run `action` under the lock when the clock reaches `at` (hook retries use this)."""
+        with self._lock:
+            self._scheduler.schedule(at, action)
+
+    def reset(self) -> None:
+        """Forget every task and pending event; restore the configured keys and balances."""
+        with self._lock:
+            self._store.clear()
+            self._scheduler.clear()
+            self._in_progress.clear()
+            self._rng = random.Random(self.config.seed)
+            self._seq = 0
+            for key, quota in self.config.api_keys.items():
+                self._store.save_account(Account(key=key, balance=quota))
+
+    # -- internals (called with the lock held) -----------------------------------------------
+
+    def _restore(self) -> None:
+        """Pick up where a persistent store left off, or seed the configured keys if it is new."""
+        with self._lock:
+            if not any(True for _ in self._store.accounts()):
+                self.reset()
+                return
+            for task in self._store.tasks():
+                self._seq = max(self._seq, task.seq)
+                if not task.finished:
+                    self._in_progress.setdefault(task.api_key, set()).add(task.task_id)
+                    self._schedule_outcome(task)
+            self._rng = random.Random(f"{self.config.seed}:{self._seq}")
+
+    def _schedule_outcome(self, task: Task) -> None:
+        task_id = task.task_id
+        self._scheduler.schedule(task.due_at, lambda: self._apply_planned(task_id))
+
+    def _run_due(self) -> None:
+        now = self.clock.now()
+        while (event := self._scheduler.pop_due_event(now)) is not None:
+            event[1]()
+
+    def _unfinished(self, task_id: str) -> Task:
+        task = self._store.get_task(task_id)
+        if task is None:
+            raise NotFound(f"no such task {task_id!r}")
+        if task.finished:
+            raise InvalidRequest(
+                f"task {task_id} already finished with status {int(task.status)}; "
+                "a status never moves back"
+            )
+        return task
+
+    def _apply_planned(self, task_id: str) -> None:
+        task = self._store.get_task(task_id)
+        if task is not None and not task.finished:
+            self._finish(task, task.planned_status, task.planned_reason)
+
+    def _finish(self, task: Task, status: TaskStatus, reason: str | None) -> None:
+        task.status = status
+        task.finished_at = self.clock.now()
+        task.fail_reason = reason if status == TaskStatus.FAILED else None
+        self._in_progress.get(task.api_key, set()).discard(task.task_id)
+        if status == TaskStatus.FAILED and self.config.refund_failed and not task.refunded:
+            account = self._store.get_account(task.api_key)
+            if account is not None:
+                account.balance += task.cost
+                account.refunded += task.cost
+                self._store.save_account(account)
+            task.refunded = True
+        self._store.save_task(task)
+        for listener in list(self._listeners):
+            listener(task)
+
+    def _new_task(self, api_key: str, request: SubmitRequest, cost: int) -> Task:
+        cfg = self.config
+        rng = self._rng
+        parsed = parse_prompt(request.prompt, cfg.prompt_rules)
+        timeout = request.timeout if request.timeout is not None else cfg.default_timeout
+        low, high = cfg.durations.get(request.mode, cfg.durations["fast"])
+        duration = rng.uniform(low, high)
+        reason: str | None
+        if parsed.failure is not None:
+            status, reason, delay = TaskStatus.FAILED, parsed.failure, rng.uniform(*FAILURE_DELAY)
+        elif duration > timeout:
+            status, delay = TaskStatus.FAILED, float(timeout)
+            reason = f"Task timed out after {timeout} seconds"
+        else:
+            status, reason, delay = TaskStatus.COMPLETED, None, duration
+        now = self.clock.now()
+        self._seq += 1
+        return Task(
+            task_id=self._new_task_id(),
+            api_key=api_key,
+            seq=self._seq,
+            prompt=request.prompt,
+            mode=request.mode,
+            hook_url=request.hook_url,
+            timeout=timeout,
+            cost=cost,
+            created_at=now,
+            due_at=now + delay / cfg.time_scale,
+            planned_status=status,
+            planned_reason=reason,
+            job_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            mj_prompt=parsed.mj_prompt,
+            width=parsed.width,
+            height=parsed.height,
+        )
+
+    def _new_task_id(self) -> str:
+        while True:
+            candidate = "".join(self._rng.choices(TASK_ID_ALPHABET, k=TASK_ID_LENGTH))
+            if self._store.get_task(candidate) is None:
+                return candidate

@@ -1,0 +1,128 @@
+"""`mj-mock`: run the mock server (and, later, the client and drift tools) from a shell.
+
+click rather than argparse: repeatable options, environment-variable fallbacks and sub-commands
+come for free and behave the way users of other CLIs expect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import click
+
+from .config import (
+    DEV_API_KEY,
+    Config,
+    ConfigError,
+    keys_from_env,
+    load_config_file,
+    parse_key_spec,
+)
+
+__all__ = ["main"]
+
+REAL_CLOCK_TIME_SCALE = 25.0  # a 30-50 s fast job finishes in 1.2-2 s of wall time
+
+
+def build_config(
+    *,
+    config_file: str | None,
+    api_keys: tuple[str, ...],
+    clock: str | None,
+    time_scale: float | None,
+    seed: int | None,
+    flags: dict[str, Any],
+) -> Config:
+    """Defaults < config file < MJ_MOCK_API_KEYS < command-line options."""
+    values: dict[str, Any] = load_config_file(config_file) if config_file else {}
+    env_keys = keys_from_env()
+    if env_keys:
+        values["api_keys"] = env_keys
+    if api_keys:
+        values["api_keys"] = dict(parse_key_spec(spec) for spec in api_keys)
+    if clock is not None:
+        values["clock"] = clock
+    values.setdefault("clock", "real")
+    if time_scale is not None:
+        values["time_scale"] = time_scale
+    elif "time_scale" not in values and values["clock"] == "real":
+        values["time_scale"] = REAL_CLOCK_TIME_SCALE
+    if seed is not None:
+        values["seed"] = seed
+    values.update({name: value for name, value in flags.items() if value is not None})
+    return Config.from_mapping(values)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="midjourney-api-mock")
+def main() -> None:
+    """An offline fake of the midjourney-api.com API, and tools around it."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="MJ_MOCK_HOST")
+@click.option("--port", default=8080, show_default=True, type=int, envvar="MJ_MOCK_PORT")
+@click.option(
+    "--api-key",
+    "api_keys",
+    multiple=True,
+    metavar="KEY[:QUOTA]",
+    help=f"An account (repeatable); also MJ_MOCK_API_KEYS=k1:10,k2. Default: {DEV_API_KEY}.",
+)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), envvar="MJ_MOCK_CONFIG")
+@click.option("--clock", type=click.Choice(["real", "manual"]), envvar="MJ_MOCK_CLOCK")
+@click.option(
+    "--time-scale",
+    type=float,
+    envvar="MJ_MOCK_TIME_SCALE",
+    help=f"Model seconds per wall second (real clock default {REAL_CLOCK_TIME_SCALE:g}).",
+)
+@click.option("--seed", type=int, envvar="MJ_MOCK_SEED", help="Seeds ids and durations.")
+@click.option("--image-base-url", help="Base of image URLs (default https://cdn.midjourney.com).")
+@click.option("--status-as-string/--status-as-integer", default=None, help="Body status form.")
+@click.option("--job-status-envelope/--job-status-bare", default=None)
+@click.option("--lenient-modes/--strict-modes", default=None, help="Accept relax/turbo.")
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(
+    host: str,
+    port: int,
+    api_keys: tuple[str, ...],
+    config_file: str | None,
+    clock: str | None,
+    time_scale: float | None,
+    seed: int | None,
+    image_base_url: str | None,
+    status_as_string: bool | None,
+    job_status_envelope: bool | None,
+    lenient_modes: bool | None,
+    threads: int,
+) -> None:
+    """Run the mock server until interrupted."""
+    from .server import MockServer
+
+    try:
+        config = build_config(
+            config_file=config_file,
+            api_keys=api_keys,
+            clock=clock,
+            time_scale=time_scale,
+            seed=seed,
+            flags={
+                "image_base_url": image_base_url,
+                "status_as_string": status_as_string,
+                "job_status_envelope": job_status_envelope,
+                "lenient_modes": lenient_modes,
+            },
+        )
+        server = MockServer(config, host=host, port=port, threads=threads)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    clock_name = "manual" if config.clock.manual else f"real, time scale {config.time_scale:g}"
+    click.echo(f"mj-mock serving {server.url}  (clock: {clock_name}, seed {config.seed})")
+    for key, quota in config.api_keys.items():
+        click.echo(f"  API-KEY {key}  quota {quota}")
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()

@@ -1,0 +1,61 @@
+"""The records the backend keeps: accounts and tasks.
+
+Plain dataclasses with no behaviour beyond small derived properties, so any store (memory now,
+SQLite later) can persist them field by field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+__all__ = ["Account", "Task", "TaskStatus"]
+
+
+class TaskStatus(IntEnum):
+    """[doc] The task states of job-status."""
+
+    IN_PROGRESS = 0
+    COMPLETED = 1
+    FAILED = 2
+
+
+@dataclass
+class Account:
+    """An API key and its quota ledger. `balance` never goes below zero."""
+
+    key: str
+    balance: int
+    charged: int = 0
+    refunded: int = 0
+
+
+@dataclass
+class Task:
+    """One submitted job. The outcome is planned at submit time (deterministic from the seed and
+    the prompt) and applied when the clock reaches `due_at`, or earlier by a control call."""
+
+    task_id: str
+    api_key: str
+    seq: int
+    prompt: str
+    mode: str
+    hook_url: str | None
+    timeout: int
+    cost: int
+    created_at: float
+    due_at: float
+    planned_status: TaskStatus
+    planned_reason: str | None
+    job_id: str
+    mj_prompt: str
+    width: int
+    height: int
+    status: TaskStatus = TaskStatus.IN_PROGRESS
+    finished_at: float | None = None
+    fail_reason: str | None = None
+    refunded: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.status != TaskStatus.IN_PROGRESS
