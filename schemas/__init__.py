@@ -25,6 +25,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 __all__ = [
+    "CONTROL_SCHEMA_NAMES",
+    "OPENAPI_FILES",
+    "PROVIDER_SCHEMA_NAMES",
     "SCHEMA_NAMES",
     "SchemaViolation",
     "errors",
@@ -35,7 +38,8 @@ __all__ = [
     "validator",
 ]
 
-SCHEMA_NAMES: tuple[str, ...] = (
+# The shapes of midjourney-api.com itself: the only ones in the provider's OpenAPI document.
+PROVIDER_SCHEMA_NAMES: tuple[str, ...] = (
     "common",
     "error",
     "submit_request",
@@ -45,6 +49,29 @@ SCHEMA_NAMES: tuple[str, ...] = (
     "task",
     "hook_payload",
 )
+# The mock's own control API under /__mock/ (and its hook journal): no such route exists on the
+# real service, so these appear only in openapi-mock.yaml.
+CONTROL_SCHEMA_NAMES: tuple[str, ...] = (
+    "control_advance_request",
+    "control_fail_request",
+    "control_key_request",
+    "control_fault_request",
+    "control_fault",
+    "control_faults",
+    "control_clock",
+    "control_key",
+    "control_keys",
+    "control_task",
+    "control_tasks",
+    "control_health",
+    "control_reset",
+    "hook_attempt",
+    "hook_attempts",
+)
+SCHEMA_NAMES: tuple[str, ...] = PROVIDER_SCHEMA_NAMES + CONTROL_SCHEMA_NAMES
+
+# The committed OpenAPI documents: the provider's API exactly, and that API plus the mock's own.
+OPENAPI_FILES: dict[str, str] = {"provider": "openapi.yaml", "mock": "openapi-mock.yaml"}
 
 _NOT_AN_OBJECT = "(body): must be a JSON object"
 # Messages end up in HTTP bodies and logs, so a 1 MB prompt must not be echoed back.
@@ -169,17 +196,21 @@ def validate(name: str, instance: object) -> None:
 
 
 @functools.cache
-def _openapi() -> dict[str, Any]:
-    text = resources.files(__name__).joinpath("openapi.yaml").read_text(encoding="utf-8")
-    return cast(dict[str, Any], yaml.safe_load(text))
+def _openapi(variant: str) -> dict[str, Any]:
+    if variant not in OPENAPI_FILES:
+        raise KeyError(f"unknown OpenAPI document {variant!r}; known: {', '.join(OPENAPI_FILES)}")
+    path = resources.files(__name__).joinpath(OPENAPI_FILES[variant])
+    return cast(dict[str, Any], yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def openapi() -> dict[str, Any]:
-    """Return the committed OpenAPI document (built by ``python -m schemas.build_openapi``).
+def openapi(variant: str = "provider") -> dict[str, Any]:
+    """Return a committed OpenAPI document (built by ``python -m schemas.build_openapi``).
 
-    Parsed once; callers get a copy, as with :func:`load`.
+    ``"provider"`` (``openapi.yaml``) is exactly midjourney-api.com's API; ``"mock"``
+    (``openapi-mock.yaml``) adds the mock's control API and image route. Parsed once; callers get
+    a copy, as with :func:`load`.
     """
-    return copy.deepcopy(_openapi())
+    return copy.deepcopy(_openapi(variant))
 
 
 # --- turning ValidationErrors into plain words -------------------------------------------------

@@ -1,7 +1,9 @@
-"""The committed OpenAPI document is current, valid, and says what the schema files say.
+"""The committed OpenAPI documents are current, valid, and say what the schema files say.
 
 Tools like Schemathesis read the OpenAPI document, the mock reads the schema files: if the two
-drifted, contract tests would check something the mock does not do.
+drifted, contract tests would check something the mock does not do. ``openapi.yaml`` must stay the
+provider's API exactly (clients are generated from it); ``openapi-mock.yaml`` adds the mock's own
+control and CDN routes, and nothing of those may leak into the provider document.
 """
 
 from __future__ import annotations
@@ -21,14 +23,46 @@ from referencing.jsonschema import DRAFT202012
 
 import fixtures
 import schemas
-from schemas.build_openapi import STATUS_PATH, SUBMIT_PATH, build, component_name, main, render
+from schemas.build_openapi import (
+    CDN_PATH,
+    STATUS_PATH,
+    SUBMIT_PATH,
+    build,
+    build_mock,
+    component_name,
+    main,
+    render,
+    rendered,
+)
 
 DOC_URI = "urn:midjourney-api-mock:openapi"
 ERROR_STATUSES = {"400", "401", "404", "405", "413", "415"}
+VARIANTS = ("provider", "mock")
+BUILDERS = {"provider": build, "mock": build_mock}
+CONTROL_PATHS = {
+    "/__mock/reset": {"post": "ControlReset"},
+    "/__mock/clock": {"get": "ControlClock"},
+    "/__mock/clock/advance": {"post": "ControlClock"},
+    "/__mock/tasks": {"get": "ControlTasks"},
+    "/__mock/tasks/{taskId}": {"get": "ControlTask"},
+    "/__mock/tasks/{taskId}/complete": {"post": "ControlTask"},
+    "/__mock/tasks/{taskId}/fail": {"post": "ControlTask"},
+    "/__mock/keys": {"get": "ControlKeys", "post": "ControlKey"},
+    "/__mock/faults": {"get": "ControlFaults", "post": "ControlFault", "delete": "ControlFaults"},
+    "/__mock/health": {"get": "ControlHealth"},
+    "/__mock/hooks": {"get": "HookAttempts"},
+    "/__mock/hooks/{hookId}/redeliver": {"post": "HookAttempt"},
+}
+REQUEST_BODIES = {
+    ("/__mock/clock/advance", "post"): ("ControlAdvanceRequest", True),
+    ("/__mock/tasks/{taskId}/fail", "post"): ("ControlFailRequest", False),
+    ("/__mock/keys", "post"): ("ControlKeyRequest", True),
+    ("/__mock/faults", "post"): ("ControlFaultRequest", True),
+}
 
 
-def _committed_text() -> str:
-    return resources.files("schemas").joinpath("openapi.yaml").read_text(encoding="utf-8")
+def _committed_text(filename: str = "openapi.yaml") -> str:
+    return resources.files("schemas").joinpath(filename).read_text(encoding="utf-8")
 
 
 def _refs(node: Any) -> Iterator[str]:
@@ -44,27 +78,47 @@ def _refs(node: Any) -> Iterator[str]:
 
 
 @functools.cache
-def _component_validator(component: str) -> Draft202012Validator:
+def _component_validator(component: str, variant: str = "provider") -> Draft202012Validator:
     """Validate against a component, resolving its refs inside the OpenAPI document itself."""
     registry: Registry[Any] = Registry().with_resource(
-        DOC_URI, DRAFT202012.create_resource(schemas.openapi())
+        DOC_URI, DRAFT202012.create_resource(schemas.openapi(variant))
     )
     return Draft202012Validator(
         {"$ref": f"{DOC_URI}#/components/schemas/{component}"}, registry=registry
     )
 
 
-def test_committed_yaml_is_the_built_document() -> None:
-    assert schemas.openapi() == build()
-    assert _committed_text() == render(build())
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method != "parameters":
+                yield path, method, operation
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_committed_yaml_is_the_built_document(variant: str) -> None:
+    filename = schemas.OPENAPI_FILES[variant]
+    assert schemas.openapi(variant) == BUILDERS[variant]()
+    assert _committed_text(filename) == rendered(variant)
     assert main(["--check"]) == 0
 
 
-def test_it_is_a_valid_openapi_3_1_document() -> None:
+def test_the_provider_document_renders_with_the_provider_header() -> None:
+    assert rendered("provider") == render(build())
+    assert "[mock]" not in _committed_text("openapi.yaml")
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_it_is_a_valid_openapi_3_1_document(variant: str) -> None:
     validator_module = pytest.importorskip("openapi_spec_validator")
-    document = schemas.openapi()
+    document = schemas.openapi(variant)
     assert document["openapi"] == "3.1.0"
     validator_module.validate(document, cls=validator_module.OpenAPIV31SpecValidator)
+
+
+def test_unknown_document_is_a_key_error() -> None:
+    with pytest.raises(KeyError, match="unknown OpenAPI document"):
+        schemas.openapi("nope")
 
 
 def test_it_documents_exactly_the_two_provider_routes() -> None:
@@ -85,8 +139,89 @@ def test_it_documents_exactly_the_two_provider_routes() -> None:
     assert document["security"] == [{"ApiKeyAuth": []}]
 
 
-def test_error_responses_use_the_error_schema() -> None:
-    responses = schemas.openapi()["components"]["responses"]
+def test_the_provider_document_has_nothing_of_the_mock() -> None:
+    document = schemas.openapi()
+    assert not [path for path in document["paths"] if path.startswith(("/__mock", "/cdn"))]
+    assert "tags" not in document
+    assert set(document["components"]["securitySchemes"]) == {"ApiKeyAuth"}
+    names = set(document["components"]["schemas"])
+    control = {component_name(name) for name in schemas.CONTROL_SCHEMA_NAMES}
+    assert not names & control
+    assert "__mock" not in _committed_text() and "X-Mock-Token" not in _committed_text()
+
+
+def test_the_mock_document_is_the_provider_document_plus_the_mock_routes() -> None:
+    provider, mock = schemas.openapi(), schemas.openapi("mock")
+    assert set(mock["paths"]) == {SUBMIT_PATH, STATUS_PATH, CDN_PATH, *CONTROL_PATHS}
+    for path, item in provider["paths"].items():
+        assert mock["paths"][path] == item, path
+    for section, entries in provider["components"].items():
+        for name, value in entries.items():
+            assert mock["components"][section][name] == value, (section, name)
+    assert mock["security"] == provider["security"]
+    assert mock["info"]["title"] == "midjourney-api-mock"
+    extra = set(mock["components"]["schemas"]) - set(provider["components"]["schemas"])
+    assert extra == {component_name(name) for name in schemas.CONTROL_SCHEMA_NAMES}
+    assert {tag["name"] for tag in mock["tags"]} == {"mock-control", "mock-cdn"}
+
+
+def test_control_routes_are_tagged_and_use_the_control_schemas() -> None:
+    document = schemas.openapi("mock")
+    for path, methods in CONTROL_PATHS.items():
+        item = document["paths"][path]
+        assert set(item) - {"parameters"} == set(methods), path
+        for method, component in methods.items():
+            operation = item[method]
+            assert operation["tags"] == ["mock-control"], (path, method)
+            assert operation["security"] == [{"MockToken": []}, {}], (path, method)
+            assert operation["description"].startswith("[mock] ")
+            responses = operation["responses"]
+            success = responses["200"]["content"]["application/json"]["schema"]
+            assert success == {"$ref": f"#/components/schemas/{component}"}, (path, method)
+            assert set(responses) <= {"200", "400", "401", "404"}
+            assert "401" in responses
+            for status in set(responses) - {"200"}:
+                error = responses[status]["content"]["application/json"]["schema"]
+                assert error == {"$ref": "#/components/schemas/Error"}
+            expected = REQUEST_BODIES.get((path, method))
+            if expected is None:
+                assert "requestBody" not in operation, (path, method)
+                continue
+            body = operation["requestBody"]
+            assert body["required"] is expected[1]
+            schema = body["content"]["application/json"]["schema"]
+            assert schema == {"$ref": f"#/components/schemas/{expected[0]}"}
+            assert "400" in responses
+        for parameter in item.get("parameters", []):
+            assert f"{{{parameter['name']}}}" in path and parameter["in"] == "path"
+    advance = document["paths"]["/__mock/clock/advance"]["post"]["responses"]["400"]
+    assert "not manual" in advance["description"]
+    for path in ("/__mock/tasks/{taskId}", "/__mock/tasks/{taskId}/complete"):
+        assert "404" in document["paths"][path][next(iter(CONTROL_PATHS[path]))]["responses"]
+    assert "400" in document["paths"]["/__mock/tasks/{taskId}/complete"]["post"]["responses"]
+    assert "404" in document["paths"]["/__mock/hooks/{hookId}/redeliver"]["post"]["responses"]
+    assert document["components"]["securitySchemes"]["MockToken"]["name"] == "X-Mock-Token"
+    assert document["components"]["securitySchemes"]["MockToken"]["in"] == "header"
+
+
+def test_the_cdn_route_serves_png_and_404s_in_json() -> None:
+    operation = schemas.openapi("mock")["paths"][CDN_PATH]["get"]
+    assert operation["tags"] == ["mock-cdn"]
+    assert operation["security"] == []
+    assert set(operation["responses"]["200"]["content"]) == {"image/png"}
+    not_found = operation["responses"]["404"]["content"]["application/json"]["schema"]
+    assert not_found == {"$ref": "#/components/schemas/Error"}
+
+
+def test_operation_ids_are_unique() -> None:
+    for variant in VARIANTS:
+        ids = [op["operationId"] for _, _, op in _operations(schemas.openapi(variant))]
+        assert len(ids) == len(set(ids)), variant
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_error_responses_use_the_error_schema(variant: str) -> None:
+    responses = schemas.openapi(variant)["components"]["responses"]
     for response in responses.values():
         schema = response["content"]["application/json"]["schema"]
         assert schema == {"$ref": "#/components/schemas/Error"}
@@ -99,21 +234,33 @@ def test_submit_links_to_job_status_with_the_new_task_id() -> None:
     assert link["requestBody"] == {"taskIds": ["$response.body#/data/taskId"]}
 
 
-def test_every_component_schema_is_referenced_and_every_ref_resolves() -> None:
-    document = schemas.openapi()
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_component_is_referenced_and_every_ref_resolves(variant: str) -> None:
+    document = schemas.openapi(variant)
     refs = set(_refs(document))
     components = document["components"]
-    for name in components["schemas"]:
-        assert f"#/components/schemas/{name}" in refs, f"{name} is never referenced"
+    for section in ("schemas", "responses"):
+        for name in components[section]:
+            assert f"#/components/{section}/{name}" in refs, f"{section}/{name} is never referenced"
+    used_schemes = {
+        scheme
+        for requirement in [
+            *document["security"],
+            *(r for _, _, op in _operations(document) for r in op.get("security", [])),
+        ]
+        for scheme in requirement
+    }
+    assert used_schemes == set(components["securitySchemes"])
     for ref in refs:
         section, _, name = ref.removeprefix("#/components/").partition("/")
         assert ref.startswith("#/components/"), ref
         assert name in components[section], ref
 
 
-def test_components_carry_no_file_identity() -> None:
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_components_carry_no_file_identity(variant: str) -> None:
     # An $id left in a component would re-base its refs away from the document.
-    for name, schema in schemas.openapi()["components"]["schemas"].items():
+    for name, schema in schemas.openapi(variant)["components"]["schemas"].items():
         text = repr(schema)
         assert "$id" not in text and "$defs" not in text and "$schema" not in text, name
         assert ".schema.json" not in text, name
@@ -166,17 +313,47 @@ def test_build_accepts_extra_paths_but_not_replacements() -> None:
     assert schemas.openapi() == build()  # the committed document is unaffected
     with pytest.raises(ValueError, match="replace a provider route"):
         build(extra_paths={SUBMIT_PATH: {}})
+    with pytest.raises(ValueError, match="replace a provider one"):
+        build(extra_security_schemes={"ApiKeyAuth": {}})
+    with pytest.raises(KeyError, match="unknown schema"):
+        build(extra_schemas=["nope"])
 
 
-def test_check_fails_on_a_stale_document(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_extra_schemas_become_components_of_that_document_only() -> None:
+    document = build(extra_schemas=["control_clock"])
+    assert "ControlClock" in document["components"]["schemas"]
+    assert "ControlClock" not in build()["components"]["schemas"]
+    assert "ControlClock" not in schemas.openapi()["components"]["schemas"]
+
+
+@pytest.mark.parametrize("stale", ["openapi.yaml", "openapi-mock.yaml"])
+def test_check_fails_on_a_stale_document(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stale: str
+) -> None:
     import schemas.build_openapi as builder
 
-    monkeypatch.setattr(builder, "_committed", lambda: "stale")
+    real = builder._committed
+    monkeypatch.setattr(
+        builder, "_committed", lambda filename: "stale" if filename == stale else real(filename)
+    )
+    assert main(["--check"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"schemas/{stale} is out of date: run `python -m schemas.build_openapi`"
+    )
+
+
+def test_check_fails_on_a_missing_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    import schemas.build_openapi as builder
+
+    def missing(filename: str) -> str:
+        raise FileNotFoundError(filename)
+
+    monkeypatch.setattr(builder, "_committed", missing)
     assert main(["--check"]) == 1
 
 
 # The components must accept exactly what the schema files accept.
-COMPONENT_OF = {name: component_name(name) for name in schemas.SCHEMA_NAMES if name != "common"}
+COMPONENT_OF = {name: component_name(name) for name in schemas.PROVIDER_SCHEMA_NAMES}
 LEAVES = st.none() | st.booleans() | st.integers(-5, 2000) | st.sampled_from(["0", "1", "x", ""])
 
 
