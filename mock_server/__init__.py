@@ -15,15 +15,27 @@ from .models import Task, TaskStatus
 from .prompt import PromptRules
 from .server import MockServer
 
+
+def __getattr__(name: str) -> object:
+    # The in-process mode imports `responses`; load it only when asked, to keep start-up fast.
+    if name in ("mock_midjourney", "MockController", "ControlError"):
+        from . import controller, inprocess
+
+        return getattr(inprocess if name == "mock_midjourney" else controller, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEV_API_KEY",
     "ApiError",
     "Clock",
     "Config",
+    "ControlError",
     "HookPolicy",
     "ManualClock",
     "MidjourneyBackend",
+    "MockController",
     "MockServer",
     "PromptRules",
     "RealClock",
@@ -31,4 +43,5 @@ __all__ = [
     "Task",
     "TaskStatus",
     "create_app",
+    "mock_midjourney",
 ]

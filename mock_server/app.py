@@ -9,8 +9,12 @@ from werkzeug.exceptions import HTTPException
 
 from .api import blueprint as api_blueprint
 from .backend import MidjourneyBackend
+from .cdn import blueprint as cdn_blueprint
 from .config import Config
+from .control import blueprint as control_blueprint
 from .errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
+from .fault_http import inject_fault
+from .hooks import HookDispatcher
 from .http import EXTENSION_KEY, error_response
 
 __all__ = ["create_app"]
@@ -26,10 +30,16 @@ def create_app(config: Config | None = None, backend: MidjourneyBackend | None =
     if backend is None:
         backend = MidjourneyBackend(config)
     config = backend.config
+    if backend.hooks is None:
+        HookDispatcher(backend)
     app = Flask("mock_server")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions[EXTENSION_KEY] = backend
     app.register_blueprint(api_blueprint)
+    app.register_blueprint(cdn_blueprint)
+    if config.control_enabled:
+        app.register_blueprint(control_blueprint)
+    app.before_request(inject_fault)
     _register_error_handlers(app, config)
     return app
 

@@ -13,14 +13,19 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .clock import ManualClock
 from .config import Config
 from .errors import ConcurrencyLimit, InvalidRequest, NotFound, QuotaNotEnough, Unauthorized
+from .faults import FaultInjector
 from .models import Account, Task, TaskStatus
 from .prompt import parse_prompt
 from .scheduler import Scheduler
 from .store import MemoryStore, Store
+
+if TYPE_CHECKING:
+    from .hooks import HookDispatcher
 
 __all__ = ["MidjourneyBackend", "SubmitRequest", "TaskListener"]
 
@@ -52,6 +57,9 @@ class MidjourneyBackend:
         self._seq = 0
         self._in_progress: dict[str, set[str]] = {}
         self._listeners: list[TaskListener] = []
+        self._reset_listeners: list[Callable[[], None]] = []
+        self.hooks: HookDispatcher | None = None
+        self.faults = FaultInjector(self.config.seed)
         self._restore()
 
     # -- accounts ---------------------------------------------------------------------------
@@ -153,7 +161,12 @@ class MidjourneyBackend:
             return self._scheduler.next_due()
 
     def advance(self, seconds: float) -> float:
-        """Move a manual clock forward, running each due event at its own time, in order."""
+        """Move a manual clock forward, running each due event at its own time, in order.
+
+        Time does not pass a point where a failed in-flight hook delivery would retry until
+        that delivery is done, so retries land inside the window, in order; the lock is
+        released while waiting, so a receiver may call the API meanwhile.
+        """
         clock = self.clock
         if not isinstance(clock, ManualClock):
             raise InvalidRequest("the clock is not manual; start the mock with a manual clock")
@@ -161,13 +174,31 @@ class MidjourneyBackend:
             raise InvalidRequest("seconds must be >= 0")
         with self._lock:
             target = clock.now() + seconds
-            while (event := self._scheduler.pop_due_event(target)) is not None:
-                at, action = event
-                if at > clock.now():
-                    clock.set(at)
-                action()
-            clock.set(target)
-            return target
+        hooks = self.hooks
+        wait_for_hooks = hooks is not None
+        while True:
+            with self._lock:
+                must_wait = False
+                if wait_for_hooks and hooks is not None:
+                    next_due = self._scheduler.next_due()
+                    limit = target if next_due is None else min(target, next_due)
+                    horizon = hooks.retry_horizon()
+                    must_wait = horizon is not None and horizon <= limit
+                if not must_wait:
+                    event = self._scheduler.pop_due_event(target)
+                    if event is not None:
+                        at, action = event
+                        if at > clock.now():
+                            clock.set(at)
+                        action()
+                        continue
+                    if not (wait_for_hooks and hooks is not None and hooks.busy()):
+                        clock.set(max(target, clock.now()))
+                        return target
+            # Outside the lock: a receiver may call the API while we wait for it. The advance
+            # returns only once the deliveries it started are done, as in-process.
+            assert hooks is not None
+            wait_for_hooks = hooks.wait_idle(timeout=self.config.hooks.attempt_timeout + 5)
 
     def complete(self, task_id: str) -> Task:
         """Force success now, whatever was planned (a control-API power)."""
@@ -192,6 +223,15 @@ class MidjourneyBackend:
                 raise NotFound(f"no such task {task_id!r}")
             return task
 
+    def completed_task_by_job_id(self, job_id: str) -> Task:
+        """The completed task whose images live under `job_id` (the CDN route serves them)."""
+        with self._lock:
+            self._run_due()
+            task = self._store.get_task_by_job_id(job_id)
+            if task is None or task.status != TaskStatus.COMPLETED:
+                raise NotFound(f"no completed job {job_id!r}")
+            return task
+
     def tasks(self) -> list[Task]:
         with self._lock:
             self._run_due()
@@ -205,6 +245,20 @@ class MidjourneyBackend:
         """Call `listener(task)` once per task reaching 1 or 2, under the backend lock."""
         with self._lock:
             self._listeners.append(listener)
+
+    def attach_hooks(self, hooks: HookDispatcher) -> None:
+        """Wire a hook dispatcher in: finished tasks feed it, a reset clears its journal."""
+        with self._lock:
+            if self.hooks is not None:
+                raise RuntimeError("this backend already has a hook dispatcher")
+            self.hooks = hooks
+            self._listeners.append(hooks.task_finished)
+            self._reset_listeners.append(hooks.reset)
+
+    def on_reset(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` on every reset, so parts that keep their own state forget it too."""
+        with self._lock:
+            self._reset_listeners.append(listener)
 
     def schedule(self, at: float, action: Callable[[], None]) -> None:
         """Run `action` under the lock when the clock reaches `at` (hook retries use this)."""
@@ -221,6 +275,9 @@ class MidjourneyBackend:
             self._seq = 0
             for key, quota in self.config.api_keys.items():
                 self._store.save_account(Account(key=key, balance=quota))
+            self.faults.clear()
+            for listener in list(self._reset_listeners):
+                listener()
 
     # -- internals (called with the lock held) -----------------------------------------------
 

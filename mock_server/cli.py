@@ -83,6 +83,17 @@ def main() -> None:
 @click.option("--status-as-string/--status-as-integer", default=None, help="Body status form.")
 @click.option("--job-status-envelope/--job-status-bare", default=None)
 @click.option("--lenient-modes/--strict-modes", default=None, help="Accept relax/turbo.")
+@click.option(
+    "--control/--no-control",
+    "control_enabled",
+    default=None,
+    help="Serve the /__mock control API (default on).",
+)
+@click.option(
+    "--control-token",
+    envvar="MJ_MOCK_CONTROL_TOKEN",
+    help="Require this token (X-Mock-Token header) on every control call.",
+)
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(
     host: str,
@@ -96,6 +107,8 @@ def serve(
     status_as_string: bool | None,
     job_status_envelope: bool | None,
     lenient_modes: bool | None,
+    control_enabled: bool | None,
+    control_token: str | None,
     threads: int,
 ) -> None:
     """Run the mock server until interrupted."""
@@ -113,6 +126,8 @@ def serve(
                 "status_as_string": status_as_string,
                 "job_status_envelope": job_status_envelope,
                 "lenient_modes": lenient_modes,
+                "control_enabled": control_enabled,
+                "control_token": control_token,
             },
         )
         server = MockServer(config, host=host, port=port, threads=threads)
@@ -124,5 +139,11 @@ def serve(
     click.echo(f"mj-mock serving {server.url}  (clock: {clock_name}, seed {config.seed})")
     for key, quota in config.api_keys.items():
         click.echo(f"  API-KEY {key}  quota {quota}")
+    if not config.control_enabled:
+        click.echo("  control API off")
+    elif config.control_token:
+        click.echo(f"  control API at {server.url}/__mock (token required)")
+    else:
+        click.echo(f"  control API at {server.url}/__mock")
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

@@ -108,6 +108,8 @@ class MockServer:
     def stop(self) -> None:
         if self._ticker is not None:
             self._ticker.stop()
+        if self.backend.hooks is not None:
+            self.backend.hooks.close()
         server = self._server
         thread, self._thread = self._thread, None
         if thread is not None and thread.is_alive() and thread is not threading.current_thread():

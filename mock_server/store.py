@@ -23,6 +23,8 @@ class Store(Protocol):
 
     def get_task(self, task_id: str) -> Task | None: ...
 
+    def get_task_by_job_id(self, job_id: str) -> Task | None: ...
+
     def add_task(self, task: Task) -> None: ...
 
     def save_task(self, task: Task) -> None: ...
@@ -40,6 +42,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._accounts: dict[str, Account] = {}
         self._tasks: dict[str, Task] = {}
+        self._by_job_id: dict[str, Task] = {}
 
     def get_account(self, key: str) -> Account | None:
         return self._accounts.get(key)
@@ -53,10 +56,14 @@ class MemoryStore:
     def get_task(self, task_id: str) -> Task | None:
         return self._tasks.get(task_id)
 
+    def get_task_by_job_id(self, job_id: str) -> Task | None:
+        return self._by_job_id.get(job_id)
+
     def add_task(self, task: Task) -> None:
         if task.task_id in self._tasks:
             raise KeyError(f"duplicate task id {task.task_id}")
         self._tasks[task.task_id] = task
+        self._by_job_id[task.job_id] = task
 
     def save_task(self, task: Task) -> None:
         # Tasks are mutated in place; a persistent store writes them here.
@@ -71,3 +78,4 @@ class MemoryStore:
     def clear(self) -> None:
         self._accounts.clear()
         self._tasks.clear()
+        self._by_job_id.clear()

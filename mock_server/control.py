@@ -1,0 +1,211 @@
+"""`/__mock/`: what a test may do to the mock that a real client never could.
+
+The same backend as the provider endpoints, so a forced outcome or a clock advance is seen at once
+by the API. Requests are validated by the `control_*` schemas; answers are plain JSON views.
+When a control token is configured every call needs it, so a shared server cannot be reset by a
+stranger.
+"""
+
+from __future__ import annotations
+
+import hmac
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+import schemas
+
+from .backend import MidjourneyBackend
+from .errors import InvalidRequest, NotFound, Unauthorized
+from .http import current_backend, json_response, read_json_body
+from .models import Account, Task
+from .render import task_item
+
+__all__ = ["TOKEN_HEADER", "blueprint", "clock_view", "key_view", "mock_version", "task_view"]
+
+TOKEN_HEADER = "X-Mock-Token"
+
+blueprint = Blueprint("mock_control", __name__, url_prefix="/__mock")
+
+
+def mock_version() -> str:
+    try:
+        return version("midjourney-api-mock")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
+
+
+def _millis(seconds: float | None) -> int | None:
+    return None if seconds is None else int(seconds * 1000)
+
+
+def task_view(task: Task, backend: MidjourneyBackend) -> dict[str, Any]:
+    return {
+        "taskId": task.task_id,
+        "apiKey": task.api_key,
+        "status": int(task.status),
+        "mode": task.mode,
+        "prompt": task.prompt,
+        "mjPrompt": task.mj_prompt,
+        "hookUrl": task.hook_url,
+        "timeout": task.timeout,
+        "cost": task.cost,
+        "createdAt": _millis(task.created_at),
+        "dueAt": _millis(task.due_at),
+        "finishedAt": _millis(task.finished_at),
+        "plannedStatus": int(task.planned_status),
+        "failReason": task.fail_reason,
+        "jobId": task.job_id,
+        "width": task.width,
+        "height": task.height,
+        "refunded": task.refunded,
+        "item": task_item(task, backend.config),
+    }
+
+
+def key_view(account: Account, backend: MidjourneyBackend) -> dict[str, Any]:
+    return {
+        "key": account.key,
+        "quota": account.balance,
+        "charged": account.charged,
+        "refunded": account.refunded,
+        "inProgress": backend.in_progress_count(account.key),
+    }
+
+
+def clock_view(backend: MidjourneyBackend) -> dict[str, Any]:
+    now = backend.clock.now()
+    return {
+        "now": now,
+        "nowMillis": int(now * 1000),
+        "manual": backend.clock.manual,
+        "timeScale": backend.config.time_scale,
+    }
+
+
+def _body(schema_name: str, *, optional: bool = False) -> dict[str, Any]:
+    backend = current_backend()
+    if optional and not request.get_data(cache=True).strip():
+        return {}
+    body = read_json_body(backend.config)
+    problems = schemas.errors(schema_name, body)
+    if problems:
+        raise InvalidRequest("; ".join(problems[:3]))
+    result: dict[str, Any] = body
+    return result
+
+
+@blueprint.before_request
+def _check_token() -> None:
+    token = current_backend().config.control_token
+    if token is None:
+        return
+    given = request.headers.get(TOKEN_HEADER, "")
+    if not given and request.headers.get("Authorization", "").startswith("Bearer "):
+        given = request.headers["Authorization"].removeprefix("Bearer ")
+    if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode("utf-8")):
+        raise Unauthorized(f"the control API needs the {TOKEN_HEADER} header with its token")
+
+
+@blueprint.get("/health")
+def health() -> Response:
+    backend = current_backend()
+    return json_response(
+        {
+            "status": "ok",
+            "version": mock_version(),
+            "tasks": backend.task_count(),
+            "clock": "manual" if backend.clock.manual else "real",
+        }
+    )
+
+
+@blueprint.post("/reset")
+def reset() -> Response:
+    current_backend().reset()
+    return json_response({"reset": True})
+
+
+@blueprint.get("/clock")
+def get_clock() -> Response:
+    return json_response(clock_view(current_backend()))
+
+
+@blueprint.post("/clock/advance")
+def advance_clock() -> Response:
+    seconds = float(_body("control_advance_request")["seconds"])
+    backend = current_backend()
+    backend.advance(seconds)
+    return json_response(clock_view(backend))
+
+
+@blueprint.get("/tasks")
+def list_tasks() -> Response:
+    backend = current_backend()
+    return json_response({"tasks": [task_view(task, backend) for task in backend.tasks()]})
+
+
+@blueprint.get("/tasks/<task_id>")
+def get_task(task_id: str) -> Response:
+    backend = current_backend()
+    return json_response(task_view(backend.get_task(task_id), backend))
+
+
+@blueprint.post("/tasks/<task_id>/complete")
+def complete_task(task_id: str) -> Response:
+    backend = current_backend()
+    return json_response(task_view(backend.complete(task_id), backend))
+
+
+@blueprint.post("/tasks/<task_id>/fail")
+def fail_task(task_id: str) -> Response:
+    reason = _body("control_fail_request", optional=True).get("reason", "Task failed (forced)")
+    backend = current_backend()
+    return json_response(task_view(backend.fail(task_id, reason), backend))
+
+
+@blueprint.get("/keys")
+def list_keys() -> Response:
+    backend = current_backend()
+    return json_response({"keys": [key_view(a, backend) for a in backend.accounts()]})
+
+
+@blueprint.post("/keys")
+def add_key() -> Response:
+    body = _body("control_key_request")
+    backend = current_backend()
+    return json_response(key_view(backend.add_key(body["key"], int(body["quota"])), backend))
+
+
+@blueprint.get("/hooks")
+def list_hooks() -> Response:
+    hooks = current_backend().hooks
+    attempts = hooks.attempts() if hooks is not None else []
+    return json_response({"hooks": [attempt.view() for attempt in attempts]})
+
+
+@blueprint.post("/hooks/<hook_id>/redeliver")
+def redeliver_hook(hook_id: str) -> Response:
+    hooks = current_backend().hooks
+    if hooks is None:
+        raise NotFound("hook delivery is not set up in this mock")
+    return json_response(hooks.redeliver(hook_id).view())
+
+
+@blueprint.get("/faults")
+def list_faults() -> Response:
+    faults = current_backend().faults.faults()
+    return json_response({"faults": [fault.view() for fault in faults]})
+
+
+@blueprint.post("/faults")
+def add_fault() -> Response:
+    fault = current_backend().faults.add(_body("control_fault_request"))
+    return json_response(fault.view())
+
+
+@blueprint.delete("/faults")
+def clear_faults() -> Response:
+    current_backend().faults.clear()
+    return json_response({"faults": []})

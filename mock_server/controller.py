@@ -1,0 +1,188 @@
+"""One Python face for the control API, whichever way the mock runs.
+
+`MockController` speaks the `/__mock` API through a transport: a Flask test client for the
+in-process mock, HTTP for a server. So a test written against `mj_mock` passes unchanged against
+`mj_server`, and the in-process powers are exactly the server's, not a second implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from .control import TOKEN_HEADER
+
+if TYPE_CHECKING:
+    from flask.testing import FlaskClient
+
+    from .backend import MidjourneyBackend
+
+__all__ = ["ControlError", "MockController", "http_transport", "test_client_transport"]
+
+Transport = Callable[[str, str, Any], tuple[int, Any]]
+
+
+class ControlError(Exception):
+    """The control API refused a call; carries its HTTP status and message."""
+
+    def __init__(self, http_status: int, message: str) -> None:
+        super().__init__(f"HTTP {http_status}: {message}")
+        self.http_status = http_status
+        self.message = message
+
+
+def test_client_transport(client: FlaskClient) -> Transport:
+    def call(method: str, path: str, body: Any) -> tuple[int, Any]:
+        response = client.open(path, method=method, json=body)
+        return response.status_code, response.get_json(silent=True)
+
+    return call
+
+
+def http_transport(
+    server_url: str, *, token: str | None = None, session: requests.Session | None = None
+) -> Transport:
+    session = session or requests.Session()
+    headers = {TOKEN_HEADER: token} if token else {}
+
+    def call(method: str, path: str, body: Any) -> tuple[int, Any]:
+        response = session.request(
+            method, server_url + path, json=body, headers=headers, timeout=30
+        )
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        return response.status_code, payload
+
+    return call
+
+
+class MockController:
+    """Control of a running mock: time, outcomes, accounts, faults, and what happened."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        base_url: str,
+        api_key: str,
+        backend: MidjourneyBackend | None = None,
+    ) -> None:
+        self._call = transport
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        # The in-process mode also exposes the backend itself, for assertions the API can't make.
+        self.backend = backend
+
+    def _request(self, method: str, path: str, body: Any = None) -> Any:
+        status, payload = self._call(method, "/__mock" + path, body)
+        if status >= 400 or payload is None:
+            message = payload.get("message") if isinstance(payload, dict) else None
+            raise ControlError(status, message or "the control API gave no JSON answer")
+        return payload
+
+    # -- time -----------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The mock's clock, in epoch seconds."""
+        return float(self._request("GET", "/clock")["now"])
+
+    def advance(self, seconds: float) -> float:
+        """Move the manual clock; tasks due by then finish, in order, and their hooks fire."""
+        return float(self._request("POST", "/clock/advance", {"seconds": seconds})["now"])
+
+    # -- tasks ----------------------------------------------------------------------------
+
+    @property
+    def tasks(self) -> list[dict[str, Any]]:
+        tasks: list[dict[str, Any]] = self._request("GET", "/tasks")["tasks"]
+        return tasks
+
+    def task(self, task_id: str) -> dict[str, Any]:
+        task: dict[str, Any] = self._request("GET", f"/tasks/{task_id}")
+        return task
+
+    def complete(self, task_id: str) -> dict[str, Any]:
+        task: dict[str, Any] = self._request("POST", f"/tasks/{task_id}/complete")
+        return task
+
+    def fail(self, task_id: str, reason: str = "Task failed (forced)") -> dict[str, Any]:
+        task: dict[str, Any] = self._request("POST", f"/tasks/{task_id}/fail", {"reason": reason})
+        return task
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def add_key(self, key: str, quota: int) -> dict[str, Any]:
+        """Create an account, or set an existing one's quota (a top-up or a drain)."""
+        account: dict[str, Any] = self._request("POST", "/keys", {"key": key, "quota": quota})
+        return account
+
+    def keys(self) -> list[dict[str, Any]]:
+        keys: list[dict[str, Any]] = self._request("GET", "/keys")["keys"]
+        return keys
+
+    def quota(self, key: str | None = None) -> int:
+        wanted = key or self.api_key
+        for account in self.keys():
+            if account["key"] == wanted:
+                return int(account["quota"])
+        raise ControlError(404, f"no such key {wanted!r}")
+
+    # -- faults ---------------------------------------------------------------------------
+
+    def inject_fault(
+        self,
+        kind: str,
+        *,
+        status: int | None = None,
+        latency: float | None = None,
+        count: int | None = None,
+        probability: float | None = None,
+        endpoint: str = "*",
+    ) -> dict[str, Any]:
+        """Misbehave for the next `count` matching requests (default 1), or at random with
+        `probability`: kind is "status", "latency", "drop" or "malformed"."""
+        spec: dict[str, Any] = {"kind": kind, "endpoint": endpoint}
+        for name, value in (
+            ("status", status),
+            ("latency", latency),
+            ("count", count),
+            ("probability", probability),
+        ):
+            if value is not None:
+                spec[name] = value
+        fault: dict[str, Any] = self._request("POST", "/faults", spec)
+        return fault
+
+    @property
+    def faults(self) -> list[dict[str, Any]]:
+        faults: list[dict[str, Any]] = self._request("GET", "/faults")["faults"]
+        return faults
+
+    def clear_faults(self) -> None:
+        self._request("DELETE", "/faults")
+
+    # -- hooks --------------------------------------------------------------------------
+
+    @property
+    def hooks(self) -> list[dict[str, Any]]:
+        """Every delivery attempt so far, oldest first."""
+        hooks: list[dict[str, Any]] = self._request("GET", "/hooks")["hooks"]
+        return hooks
+
+    def redeliver(self, hook_id: str) -> dict[str, Any]:
+        attempt: dict[str, Any] = self._request("POST", f"/hooks/{hook_id}/redeliver")
+        return attempt
+
+    # -- the rest -------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget tasks, hooks and faults; restore the configured keys."""
+        self._request("POST", "/reset")
+
+    def health(self) -> dict[str, Any]:
+        health: dict[str, Any] = self._request("GET", "/health")
+        return health

@@ -1,0 +1,103 @@
+"""Misbehaviour on demand: the failures a client must survive, injected by tests.
+
+A fault is chosen here, once per request, by the same rules in server and in-process mode; how it
+is carried out (a status, a delay, a truncated body, a dropped connection) is the transport's job.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["ENDPOINTS", "Fault", "FaultInjector"]
+
+# Where a fault may apply; "*" means both provider endpoints (not the CDN).
+ENDPOINTS = ("*", "submit-jobs", "job-status", "cdn")
+
+
+@dataclass
+class Fault:
+    fault_id: str
+    kind: str
+    endpoint: str = "*"
+    status: int | None = None
+    latency: float | None = None
+    remaining: int | None = 1
+    probability: float | None = None
+    hits: int = 0
+
+    def matches(self, endpoint: str) -> bool:
+        if self.endpoint == "*":
+            return endpoint in ("submit-jobs", "job-status")
+        return self.endpoint == endpoint
+
+    def view(self) -> dict[str, Any]:
+        view: dict[str, Any] = {"id": self.fault_id, "kind": self.kind}
+        if self.status is not None:
+            view["status"] = self.status
+        if self.latency is not None:
+            view["latency"] = self.latency
+        view.update(
+            remaining=self.remaining,
+            probability=self.probability,
+            endpoint=self.endpoint,
+            hits=self.hits,
+        )
+        return view
+
+
+class FaultInjector:
+    """Installed faults, first match wins; probabilities draw from a seeded generator so a
+    flaky-network test is reproducible."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self._seed = seed
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self._ids = itertools.count(1)
+        self._rng = random.Random(seed)
+
+    def add(self, spec: dict[str, Any]) -> Fault:
+        """Install a fault from a body already validated by `control_fault_request`."""
+        probability = spec.get("probability")
+        fault = Fault(
+            fault_id=f"fault-{next(self._ids)}",
+            kind=spec["kind"],
+            endpoint=spec.get("endpoint", "*"),
+            status=spec.get("status"),
+            latency=None if spec.get("latency") is None else float(spec["latency"]),
+            remaining=None if probability is not None else int(spec.get("count", 1)),
+            probability=None if probability is None else float(probability),
+        )
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def take(self, endpoint: str) -> Fault | None:
+        """The fault this request gets, if any, counting it as used."""
+        with self._lock:
+            for fault in self._faults:
+                if not fault.matches(endpoint):
+                    continue
+                if fault.probability is not None:
+                    if self._rng.random() >= fault.probability:
+                        continue
+                elif fault.remaining is not None:
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                fault.hits += 1
+                return fault
+        return None
+
+    def faults(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self._rng = random.Random(self._seed)

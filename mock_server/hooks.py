@@ -1,0 +1,330 @@
+"""hookUrl callbacks: one POST per finished task, retried with backoff, every attempt journaled.
+
+Attempts are scheduled on the backend's clock, so a manual-clock test sees the retry schedule
+when it advances time. In server mode a small worker pool does the sending, so no API request
+thread ever waits on a receiver; in-process, sending happens inside `advance`, in task order,
+which makes delivery deterministic. Delivery is at least once: a receiver that fails, hangs or
+crashes is retried, and whatever is finally lost shows in the journal as `failed`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
+
+import requests
+
+from .errors import NotFound
+from .models import Task
+from .render import hook_payload
+
+if TYPE_CHECKING:
+    from .backend import MidjourneyBackend
+
+__all__ = [
+    "DeliveryResult",
+    "HookAttempt",
+    "HookDispatcher",
+    "HookSender",
+    "HttpHookSender",
+    "user_agent",
+]
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    status: int | None
+    error: str | None
+    duration: float
+
+
+class HookSender(Protocol):
+    def __call__(
+        self, url: str, body: bytes, headers: dict[str, str], timeout: float
+    ) -> DeliveryResult: ...
+
+
+@dataclass
+class HookAttempt:
+    """One POST (or its plan): the journal row of `GET /__mock/hooks`."""
+
+    hook_id: str
+    task_id: str
+    url: str
+    attempt: int
+    payload: dict[str, Any]
+    scheduled_at: float
+    generation: int
+    sent_at: float | None = None
+    response_status: int | None = None
+    error: str | None = None
+    duration_ms: float | None = None
+    outcome: str = "pending"
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.hook_id,
+            "taskId": self.task_id,
+            "url": self.url,
+            "attempt": self.attempt,
+            "payload": self.payload,
+            "scheduledAt": int(self.scheduled_at * 1000),
+            "sentAt": None if self.sent_at is None else int(self.sent_at * 1000),
+            "responseStatus": self.response_status,
+            "error": self.error,
+            "durationMs": self.duration_ms,
+            "outcome": self.outcome,
+        }
+
+
+def user_agent() -> str:
+    from .control import mock_version
+
+    return f"mj-mock/{mock_version()} (hook delivery)"
+
+
+class HttpHookSender:
+    """POSTs over HTTP, reading at most `max_response_bytes` of the answer: a receiver that
+    answers 10 MB or never stops talking costs the mock nothing but the attempt's timeout."""
+
+    def __init__(self, max_response_bytes: int) -> None:
+        self._max_bytes = max_response_bytes
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # a hook goes where it says, never through a proxy
+            self._local.session = session
+        return session
+
+    def __call__(
+        self, url: str, body: bytes, headers: dict[str, str], timeout: float
+    ) -> DeliveryResult:
+        started = time.monotonic()
+        try:
+            with self._session().post(
+                url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                stream=True,
+                allow_redirects=False,
+            ) as response:
+                response.raw.read(self._max_bytes, decode_content=False)
+                status = response.status_code
+        except requests.Timeout:
+            return DeliveryResult(None, f"timed out after {timeout:g} s", _since(started))
+        except requests.RequestException as exc:
+            return DeliveryResult(None, _short_error(exc), _since(started))
+        return DeliveryResult(status, None, _since(started))
+
+
+def _since(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 3)
+
+
+def _short_error(exc: Exception) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+class HookDispatcher:
+    """Turns finished tasks with a hookUrl into scheduled, journaled, retried deliveries."""
+
+    def __init__(
+        self,
+        backend: MidjourneyBackend,
+        *,
+        sender: HookSender | None = None,
+        synchronous: bool = False,
+        workers: int = 8,
+    ) -> None:
+        self._backend = backend
+        self._policy = backend.config.hooks
+        self._sender = sender or HttpHookSender(self._policy.max_response_bytes)
+        self._synchronous = synchronous
+        self._executor = None if synchronous else ThreadPoolExecutor(workers, "mj-mock-hook")
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._in_flight: dict[str, HookAttempt] = {}
+        self._journal: list[HookAttempt] = []
+        self._by_id: dict[str, HookAttempt] = {}
+        self._ids = itertools.count(1)
+        self._generation = 0
+        self._user_agent = user_agent()
+        backend.attach_hooks(self)
+
+    # -- what the control API shows -------------------------------------------------------
+
+    def attempts(self) -> list[HookAttempt]:
+        with self._lock:
+            return list(self._journal)
+
+    def redeliver(self, hook_id: str) -> HookAttempt:
+        """Send an attempt's payload again, as a new delivery starting now."""
+        with self._lock:
+            original = self._by_id.get(hook_id)
+        if original is None:
+            raise NotFound(f"no hook attempt {hook_id!r}")
+        return self._start(original.task_id, original.url, original.payload)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no POST is in flight (a manual-clock advance calls this between
+        events, so a retry is scheduled inside the window that caused it)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._idle:
+            while self._in_flight:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._idle.wait(remaining)
+        return True
+
+    def retry_horizon(self) -> float | None:
+        """The earliest time a retry of an in-flight POST could be due, or None.
+
+        A manual-clock advance must not move past it before those POSTs finish, or the retry
+        would be scheduled in the past; earlier events may run meanwhile, in parallel.
+        """
+        with self._lock:
+            pending = [r for r in self._in_flight.values() if r.attempt <= self._policy.retries]
+            if not pending:
+                return None
+            earliest = min(r.scheduled_at for r in pending)
+        shortest = min(self._policy.backoff_seconds or (1.0,))
+        return earliest + shortest / self._backend.config.time_scale
+
+    def busy(self) -> bool:
+        with self._lock:
+            return bool(self._in_flight)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- backend callbacks (run under the backend lock) -----------------------------------
+
+    def task_finished(self, task: Task) -> None:
+        if task.hook_url:
+            self._start(task.task_id, task.hook_url, hook_payload(task, self._backend.config))
+
+    def reset(self) -> None:
+        with self._lock:
+            self._journal.clear()
+            self._by_id.clear()
+            self._generation += 1
+
+    # -- delivery -------------------------------------------------------------------------
+
+    def _start(self, task_id: str, url: str, payload: dict[str, Any]) -> HookAttempt:
+        record = self._record(task_id, url, 1, payload, self._backend.clock.now())
+        refusal = self._refusal(url)
+        if refusal is not None:
+            record.outcome, record.error = "refused", refusal
+            return record
+        self._schedule(record)
+        return record
+
+    def _record(
+        self, task_id: str, url: str, attempt: int, payload: dict[str, Any], at: float
+    ) -> HookAttempt:
+        with self._lock:
+            record = HookAttempt(
+                hook_id=f"hook-{next(self._ids)}",
+                task_id=task_id,
+                url=url,
+                attempt=attempt,
+                payload=payload,
+                scheduled_at=at,
+                generation=self._generation,
+            )
+            self._journal.append(record)
+            self._by_id[record.hook_id] = record
+            return record
+
+    def _refusal(self, url: str) -> str | None:
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:
+            return "not a valid URL"
+        if parts.scheme not in ("http", "https") or not host:
+            return "only http and https URLs are delivered"
+        allowed = self._policy.allowed_hosts
+        if allowed is not None and host not in allowed:
+            return f"host {host!r} is not in the allow-list"
+        return None
+
+    def _schedule(self, record: HookAttempt) -> None:
+        self._backend.schedule(record.scheduled_at, lambda: self._due(record))
+
+    def _due(self, record: HookAttempt) -> None:
+        if self._executor is None:
+            self._send(record)
+            return
+        with self._lock:
+            self._in_flight[record.hook_id] = record
+        try:
+            self._executor.submit(self._send_tracked, record)
+        except RuntimeError:  # shut down: the server is stopping
+            self._untrack(record)
+
+    def _send_tracked(self, record: HookAttempt) -> None:
+        try:
+            self._send(record)
+        finally:
+            self._untrack(record)
+
+    def _untrack(self, record: HookAttempt) -> None:
+        with self._idle:
+            self._in_flight.pop(record.hook_id, None)
+            self._idle.notify_all()
+
+    def _send(self, record: HookAttempt) -> None:
+        body = json.dumps(record.payload, separators=(",", ":")).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": self._user_agent,
+            "X-Mj-Mock-Hook-Id": record.hook_id,
+            "X-Mj-Mock-Attempt": str(record.attempt),
+        }
+        clock = self._backend.clock
+        sent_at = clock.now()
+        result = self._sender(record.url, body, headers, self._policy.attempt_timeout)
+        delivered = result.status is not None and 200 <= result.status < 300
+        with self._lock:
+            record.sent_at = sent_at
+            record.response_status, record.duration_ms = result.status, result.duration
+            record.error = result.error
+            if delivered:
+                record.outcome = "delivered"
+                return
+            if record.error is None:
+                record.error = f"receiver answered HTTP {result.status}"
+            if record.generation != self._generation or record.attempt > self._policy.retries:
+                record.outcome = "failed"
+                return
+            record.outcome = "retrying"
+        delay = self._backoff(record.attempt) / self._backend.config.time_scale
+        # On a manual clock the schedule counts from the attempt's due time, so it does not
+        # depend on how long the POST took; on wall time, from the failure.
+        base = record.scheduled_at if clock.manual else clock.now()
+        retry = self._record(
+            record.task_id, record.url, record.attempt + 1, record.payload, base + delay
+        )
+        self._schedule(retry)
+
+    def _backoff(self, attempt: int) -> float:
+        """Seconds before retry number `attempt`; past the configured list, keep doubling."""
+        steps = self._policy.backoff_seconds or (1.0,)
+        if attempt <= len(steps):
+            return float(steps[attempt - 1])
+        return float(steps[-1] * 2 ** (attempt - len(steps)))

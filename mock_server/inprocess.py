@@ -1,0 +1,196 @@
+"""In-process mode: `requests` calls to the API are answered without a socket, like moto's
+decorators.
+
+`responses` intercepts each call and hands it to the same Flask app the server runs, through its
+test client, so both modes share every line of behaviour. Calls to other URLs are refused, as
+`responses` does, unless listed in `passthrough`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+import responses
+
+from .app import create_app
+from .backend import MidjourneyBackend
+from .cdn import CDN_PREFIX
+from .clock import ManualClock
+from .config import DEFAULT_BASE_URL, Config
+from .controller import MockController, test_client_transport
+from .fault_http import DROP_HEADER
+from .hooks import DeliveryResult, HookDispatcher, HttpHookSender
+
+__all__ = ["HookReceiver", "InProcessController", "mock_midjourney"]
+
+# Gets the hook payload; returns the HTTP status to report (None means 200).
+HookReceiver = Callable[[dict[str, Any]], "int | None"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+
+
+class InProcessHookSender:
+    """Delivers hooks without a socket: to a registered Python receiver, to a real receiver on
+    a passthrough (loopback) URL, or, for any other URL, records them as answered 200."""
+
+    def __init__(self, passthrough: tuple[str, ...], fallback: HttpHookSender) -> None:
+        self._receivers: list[tuple[str, HookReceiver]] = []
+        self._passthrough = passthrough
+        self._fallback = fallback
+
+    def add(self, url_prefix: str, receiver: HookReceiver) -> None:
+        self._receivers.append((url_prefix, receiver))
+
+    def __call__(
+        self, url: str, body: bytes, headers: dict[str, str], timeout: float
+    ) -> DeliveryResult:
+        for prefix, receiver in reversed(self._receivers):
+            if url.startswith(prefix):
+                try:
+                    status = receiver(json.loads(body))
+                except Exception as exc:
+                    return DeliveryResult(None, f"receiver raised {exc!r}"[:300], 0.0)
+                return DeliveryResult(200 if status is None else int(status), None, 0.0)
+        if url.startswith(self._passthrough):
+            return self._fallback(url, body, headers, timeout)
+        return DeliveryResult(200, None, 0.0)
+
+
+class InProcessController(MockController):
+    """The in-process controller: the control API's powers, plus Python hook receivers."""
+
+    def __init__(self, sender: InProcessHookSender, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._hook_sender = sender
+
+    def on_hook(self, url_prefix: str, receiver: HookReceiver) -> None:
+        """Deliver hooks whose URL starts with `url_prefix` to `receiver(payload)`; the latest
+        registration wins. Its return value is the status the mock sees (None means 200)."""
+        self._hook_sender.add(url_prefix, receiver)
+
+
+class mock_midjourney:
+    """Intercept the API (and its image CDN) for the duration of a `with` block or a function.
+
+    `with mock_midjourney() as mj:` yields a `MockController`; the default config has a manual
+    clock, so nothing finishes until the test calls `mj.advance(...)`.
+    """
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        passthrough: Iterable[str] = (),
+        responses_mock: responses.RequestsMock | None = None,
+    ) -> None:
+        self.config = config or Config(clock=ManualClock())
+        self.base_url = base_url.rstrip("/")
+        self._passthrough = tuple(passthrough)
+        self._external_mock = responses_mock
+        self._mock: responses.RequestsMock | None = None
+        self.backend: MidjourneyBackend | None = None
+        self.controller: InProcessController | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> InProcessController:
+        if self.controller is not None:
+            raise RuntimeError("this mock_midjourney is already started")
+        self.backend = MidjourneyBackend(self.config)
+        sender = InProcessHookSender(
+            self._passthrough, HttpHookSender(self.config.hooks.max_response_bytes)
+        )
+        HookDispatcher(self.backend, sender=sender, synchronous=True)
+        app = create_app(backend=self.backend)
+        client = app.test_client()
+        self._dispatch_client = client
+        mock = self._external_mock or responses.RequestsMock(assert_all_requests_are_fired=False)
+        self._register(mock)
+        if self._external_mock is None:
+            mock.start()
+        self._mock = mock
+        api_key = next(iter(self.config.api_keys), "")
+        self.controller = InProcessController(
+            sender,
+            transport=test_client_transport(client),
+            base_url=self.base_url,
+            api_key=api_key,
+            backend=self.backend,
+        )
+        return self.controller
+
+    def stop(self) -> None:
+        if self._mock is not None and self._external_mock is None:
+            self._mock.stop()
+            self._mock.reset()
+        self._mock = None
+        self.controller = None
+
+    def __enter__(self) -> InProcessController:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __call__(self, func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    # -- routing ----------------------------------------------------------------------------
+
+    def _register(self, mock: responses.RequestsMock) -> None:
+        api = re.compile(re.escape(self.base_url) + r"(?:[/?#].*)?\Z")
+        for method in _METHODS:
+            mock.add_callback(method, api, callback=self._answer_api, content_type=None)
+        image_base = self.config.image_base_url
+        if not image_base.startswith(self.base_url + "/"):
+            images = re.compile(re.escape(image_base) + r"/[^/?#]+/[^/?#]+(?:\?.*)?\Z")
+            mock.add_callback("GET", images, callback=self._answer_image, content_type=None)
+        for prefix in self._passthrough:
+            mock.add_passthru(prefix)
+
+    def _answer_api(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        path = urlsplit(request.url or "").path
+        base_path = urlsplit(self.base_url).path
+        return self._forward(request, path[len(base_path) :] or "/")
+
+    def _answer_image(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        path = urlsplit(request.url or "").path
+        base_path = urlsplit(self.config.image_base_url).path
+        return self._forward(request, CDN_PREFIX + path[len(base_path) :])
+
+    def _forward(
+        self, request: requests.PreparedRequest, path: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        body = request.body
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif body is not None and not isinstance(body, bytes):
+            body = b"".join(chunk.encode() if isinstance(chunk, str) else chunk for chunk in body)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
+        response = self._dispatch_client.open(
+            path,
+            method=request.method or "GET",
+            headers=headers,
+            data=body or b"",
+            query_string=urlsplit(request.url or "").query,
+        )
+        if response.headers.get(DROP_HEADER) == "drop":
+            raise requests.ConnectionError(
+                "('Connection aborted.', RemoteDisconnected('injected drop'))", request=request
+            )
+        out = {k: v for k, v in response.headers.items() if k.lower() not in _HOP_HEADERS}
+        return response.status_code, out, response.get_data()
