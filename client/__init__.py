@@ -1,0 +1,56 @@
+"""The reference client for midjourney-api.com: small enough to read in one sitting, strict
+enough to adopt as is.
+
+```python
+from client import MidjourneyClient
+
+with MidjourneyClient() as mj:              # MJ_API_KEY / MJ_BASE_URL from the environment
+    task = mj.wait(mj.submit("a red fox --ar 16:9"))
+    print(task.images)
+```
+"""
+
+from __future__ import annotations
+
+from .api import DEFAULT_BASE_URL, MAX_IDS_PER_REQUEST, MidjourneyClient, __version__
+from .errors import (
+    APIError,
+    AuthenticationError,
+    ConcurrencyLimitError,
+    MidjourneyError,
+    QuotaExceededError,
+    RateLimitError,
+    SchemaMismatch,
+    ServerError,
+    TaskFailed,
+    TaskNotFound,
+    TransportError,
+    ValidationError,
+    WaitTimeout,
+)
+from .models import Task, TaskStatus
+from .retry import Backoff, RetryPolicy
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "MAX_IDS_PER_REQUEST",
+    "APIError",
+    "AuthenticationError",
+    "Backoff",
+    "ConcurrencyLimitError",
+    "MidjourneyClient",
+    "MidjourneyError",
+    "QuotaExceededError",
+    "RateLimitError",
+    "RetryPolicy",
+    "SchemaMismatch",
+    "ServerError",
+    "Task",
+    "TaskFailed",
+    "TaskNotFound",
+    "TaskStatus",
+    "TransportError",
+    "ValidationError",
+    "WaitTimeout",
+    "__version__",
+]
