@@ -6,6 +6,8 @@ The public surface is small on purpose: build a `Config`, then either serve it (
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .app import create_app
 from .backend import MidjourneyBackend, SubmitRequest
 from .clock import Clock, ManualClock, RealClock
@@ -14,6 +16,10 @@ from .errors import ApiError
 from .models import Task, TaskStatus
 from .prompt import PromptRules
 from .server import MockServer
+
+if TYPE_CHECKING:
+    from .controller import ControlError, MockController
+    from .inprocess import mock_midjourney
 
 
 def __getattr__(name: str) -> object:

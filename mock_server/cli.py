@@ -60,6 +60,13 @@ def main() -> None:
     """An offline fake of the midjourney-api.com API, and tools around it."""
 
 
+def _register_client_commands() -> None:
+    # The reference client's CLI lives with the client; `mj-mock client ...` exposes it.
+    from client.cli import client_group
+
+    main.add_command(client_group)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="MJ_MOCK_HOST")
 @click.option("--port", default=8080, show_default=True, type=int, envvar="MJ_MOCK_PORT")
@@ -147,3 +154,6 @@ def serve(
         click.echo(f"  control API at {server.url}/__mock")
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
+
+
+_register_client_commands()

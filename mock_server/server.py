@@ -7,6 +7,7 @@ hold their own copy of the tasks, which a stateful mock cannot allow.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -115,7 +116,9 @@ class MockServer:
         if thread is not None and thread.is_alive() and thread is not threading.current_thread():
             # Close from inside the loop thread: the trigger wakes it at once instead of after
             # asyncore's one-second poll timeout.
-            server.trigger.pull_trigger(lambda: self._close_channels(server))
+            # OSError: the loop is already tearing down its trigger.
+            with contextlib.suppress(OSError):
+                server.trigger.pull_trigger(lambda: self._close_channels(server))
             thread.join(timeout=5)
         self._close_channels(server)
 
