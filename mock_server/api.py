@@ -29,7 +29,13 @@ def _authenticated_key() -> str:
     if key is None and request.headers.get("Authorization"):
         # A common mistake with this API; say what to send instead.
         raise Unauthorized("missing API-KEY header (this API does not use Authorization)")
-    return backend.authenticate(key)
+    try:
+        return backend.authenticate(key)
+    except Unauthorized:
+        # A WSGI server joins a repeated header into "a, b", which matches no key; say why.
+        if key is not None and ", " in key:
+            raise Unauthorized("invalid API-KEY: send the API-KEY header once") from None
+        raise
 
 
 def _validated(schema_name: str, body: Any) -> dict[str, Any]:

@@ -22,6 +22,14 @@ __all__ = ["create_app"]
 log = logging.getLogger(__name__)
 
 _KNOWN_ROUTES = "POST /midjourney/v1/submit-jobs and POST /midjourney/v1/job-status"
+# A 100 kB path must not come back as a 100 kB message (nor fill the log).
+_MAX_SHOWN = 200
+
+
+def _shown(text: str) -> str:
+    if len(text) <= _MAX_SHOWN:
+        return text
+    return f"{text[: _MAX_SHOWN - 3]}... ({len(text)} characters)"
 
 
 def create_app(config: Config | None = None, backend: MidjourneyBackend | None = None) -> Flask:
@@ -55,11 +63,16 @@ def _register_error_handlers(app: Flask, config: Config) -> None:
         api_error: ApiError
         if code == 404:
             api_error = NotFound(
-                f"no route {request.method} {request.path}; the API has {_KNOWN_ROUTES}"
+                f"no route {_shown(request.method)} {_shown(request.path)}; "
+                f"the API has {_KNOWN_ROUTES}"
             )
         elif code == 405:
+            # Flask adds HEAD and OPTIONS to every route; name the methods a client would mean.
+            valid = getattr(error, "valid_methods", None) or ["POST"]
+            meant = sorted(m for m in valid if m not in ("HEAD", "OPTIONS")) or valid
             api_error = MethodNotAllowed(
-                f"{request.method} is not allowed on {request.path}; use POST"
+                f"{_shown(request.method)} is not allowed on {_shown(request.path)}; "
+                f"use {' or '.join(meant)}"
             )
         elif code == 413:
             api_error = PayloadTooLarge(

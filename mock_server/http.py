@@ -7,6 +7,7 @@ reach the backend and every refusal leaves in the API's JSON shape.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Response, current_app, request
@@ -34,12 +35,45 @@ def json_response(body: Any, status: int = 200) -> Response:
     )
 
 
+# Messages can quote what the client sent (a path, an id); a 100 kB id must not come back whole.
+MAX_MESSAGE_CHARS = 1000
+
+
 def error_response(error: ApiError, config: Config) -> Response:
-    return json_response(error_body(error, config), error.http_status)
+    body = error_body(error, config)
+    message = body.get("message")
+    if isinstance(message, str) and len(message) > MAX_MESSAGE_CHARS:
+        body["message"] = message[: MAX_MESSAGE_CHARS - 3] + "..."
+    return json_response(body, error.http_status)
+
+
+# A `\uD800`-`\uDFFF` escape: the only way a JSON text can hold a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _reject_constant(name: str) -> Any:
     raise InvalidRequest(f"body is not valid JSON: {name} is not a JSON number")
+
+
+def _reject_lone_surrogates(value: Any) -> None:
+    """A lone surrogate parses, but no UTF-8 response could ever carry it back: a prompt holding
+    one would make every later job-status of its key fail. Refuse it at the door instead."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                code = ord(item[exc.start])
+                raise InvalidRequest(
+                    f"body is not valid JSON text: lone UTF-16 surrogate \\u{code:04x} in a string"
+                ) from None
 
 
 def read_json_body(config: Config) -> Any:
@@ -57,10 +91,16 @@ def read_json_body(config: Config) -> Any:
     except UnicodeDecodeError as exc:
         raise InvalidRequest(f"body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        body = json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
         raise InvalidRequest("body is not valid JSON: nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise InvalidRequest(
             f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except ValueError:
+        # Python's guard against quadratic int parsing (more than 4300 digits by default).
+        raise InvalidRequest("body is not valid JSON: a number has too many digits") from None
+    if _SURROGATE_ESCAPE.search(text):
+        _reject_lone_surrogates(body)
+    return body

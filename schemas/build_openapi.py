@@ -375,6 +375,9 @@ def _control_operation(
             "400",
             "Malformed JSON or a body that does not match the schema; `message` names the field.",
         )
+        # A body is read as the provider routes read theirs, so it is refused the same ways.
+        problems["413"] = "The body is larger than the mock accepts."
+        problems["415"] = "The body is not `application/json`."
     problems["401"] = "A control token is configured and `X-Mock-Token` is missing or wrong."
     for status in sorted(problems):
         responses[status] = _error(f"[mock] {problems[status]}")

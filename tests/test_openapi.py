@@ -178,7 +178,7 @@ def test_control_routes_are_tagged_and_use_the_control_schemas() -> None:
             responses = operation["responses"]
             success = responses["200"]["content"]["application/json"]["schema"]
             assert success == {"$ref": f"#/components/schemas/{component}"}, (path, method)
-            assert set(responses) <= {"200", "400", "401", "404"}
+            assert set(responses) <= {"200", "400", "401", "404", "413", "415"}
             assert "401" in responses
             for status in set(responses) - {"200"}:
                 error = responses[status]["content"]["application/json"]["schema"]
