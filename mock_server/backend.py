@@ -22,7 +22,7 @@ from .faults import FaultInjector
 from .models import Account, Task, TaskStatus
 from .prompt import parse_prompt
 from .scheduler import Scheduler
-from .store import MemoryStore, Store
+from .store import Store, store_for
 
 if TYPE_CHECKING:
     from .hooks import HookDispatcher
@@ -50,7 +50,8 @@ class MidjourneyBackend:
     def __init__(self, config: Config | None = None, store: Store | None = None) -> None:
         self.config = config or Config()
         self.clock = self.config.clock
-        self._store: Store = store if store is not None else MemoryStore()
+        # An explicit store wins; otherwise `config.state_file` picks SQLite, else memory.
+        self._store: Store = store if store is not None else store_for(self.config)
         self._lock = threading.RLock()
         self._scheduler = Scheduler()
         self._rng = random.Random(self.config.seed)
@@ -60,6 +61,8 @@ class MidjourneyBackend:
         self._reset_listeners: list[Callable[[], None]] = []
         self.hooks: HookDispatcher | None = None
         self.faults = FaultInjector(self.config.seed)
+        # True when the store already held state: the hook dispatcher then resumes its journal.
+        self.restored = False
         self._restore()
 
     # -- accounts ---------------------------------------------------------------------------
@@ -125,11 +128,13 @@ class MidjourneyBackend:
                 raise ConcurrencyLimit(
                     f"concurrency limit: {cfg.max_in_progress} tasks already in progress"
                 )
-            account.balance -= cost
-            account.charged += cost
-            self._store.save_account(account)
             task = self._new_task(api_key, request, cost)
-            self._store.add_task(task)
+            # One transaction: a crash never leaves the balance charged without its task.
+            with self._store.transaction():
+                account.balance -= cost
+                account.charged += cost
+                self._store.save_account(account)
+                self._store.add_task(task)
             running.add(task.task_id)
             self._schedule_outcome(task)
             return task
@@ -241,6 +246,16 @@ class MidjourneyBackend:
         with self._lock:
             return self._store.task_count()
 
+    @property
+    def store(self) -> Store:
+        """Where the state lives (the hook dispatcher keeps its journal there too)."""
+        return self._store
+
+    def close(self) -> None:
+        """Release the store (a state file's lock); the backend is not usable afterwards."""
+        with self._lock:
+            self._store.close()
+
     def on_task_finished(self, listener: TaskListener) -> None:
         """Call `listener(task)` once per task reaching 1 or 2, under the backend lock."""
         with self._lock:
@@ -254,6 +269,7 @@ class MidjourneyBackend:
             self.hooks = hooks
             self._listeners.append(hooks.task_finished)
             self._reset_listeners.append(hooks.reset)
+            hooks.restore()
 
     def on_reset(self, listener: Callable[[], None]) -> None:
         """Call `listener()` on every reset, so parts that keep their own state forget it too."""
@@ -268,13 +284,14 @@ class MidjourneyBackend:
     def reset(self) -> None:
         """Forget every task and pending event; restore the configured keys and balances."""
         with self._lock:
-            self._store.clear()
+            with self._store.transaction():
+                self._store.clear()
+                for key, quota in self.config.api_keys.items():
+                    self._store.save_account(Account(key=key, balance=quota))
             self._scheduler.clear()
             self._in_progress.clear()
             self._rng = random.Random(self.config.seed)
             self._seq = 0
-            for key, quota in self.config.api_keys.items():
-                self._store.save_account(Account(key=key, balance=quota))
             self.faults.clear()
             for listener in list(self._reset_listeners):
                 listener()
@@ -282,17 +299,37 @@ class MidjourneyBackend:
     # -- internals (called with the lock held) -----------------------------------------------
 
     def _restore(self) -> None:
-        """Pick up where a persistent store left off, or seed the configured keys if it is new."""
+        """Pick up where a persistent store left off, or seed the configured keys if it is new.
+
+        Stored accounts win over configured ones (their balances are the ledger); configured
+        keys the store does not know yet are added. Unfinished tasks are rescheduled at their
+        planned time, so those that fell due while the mock was down settle on the first call.
+        A manual clock never starts before the stored history. Ids continue: the generator is
+        reseeded from the highest stored sequence number, and `_new_task_id` skips stored ids.
+        """
         with self._lock:
-            if not any(True for _ in self._store.accounts()):
+            store = self._store
+            known = {account.key for account in store.accounts()}
+            if not known and store.task_count() == 0:
                 self.reset()
                 return
-            for task in self._store.tasks():
+            self.restored = True
+            latest: float | None = None
+            for task in store.tasks():
                 self._seq = max(self._seq, task.seq)
+                stamp = max(task.created_at, task.finished_at or task.created_at)
+                latest = stamp if latest is None else max(latest, stamp)
                 if not task.finished:
                     self._in_progress.setdefault(task.api_key, set()).add(task.task_id)
                     self._schedule_outcome(task)
             self._rng = random.Random(f"{self.config.seed}:{self._seq}")
+            with store.transaction():
+                for key, quota in self.config.api_keys.items():
+                    if key not in known:
+                        store.save_account(Account(key=key, balance=quota))
+            clock = self.clock
+            if isinstance(clock, ManualClock) and latest is not None and latest > clock.now():
+                clock.set(latest)
 
     def _schedule_outcome(self, task: Task) -> None:
         task_id = task.task_id
@@ -323,15 +360,18 @@ class MidjourneyBackend:
         task.status = status
         task.finished_at = self.clock.now()
         task.fail_reason = reason if status == TaskStatus.FAILED else None
+        # One transaction: the refund and the status land together. Listeners run after it
+        # (they take the hook dispatcher's lock, which a store transaction must not wait for).
+        with self._store.transaction():
+            if status == TaskStatus.FAILED and self.config.refund_failed and not task.refunded:
+                account = self._store.get_account(task.api_key)
+                if account is not None:
+                    account.balance += task.cost
+                    account.refunded += task.cost
+                    self._store.save_account(account)
+                task.refunded = True
+            self._store.save_task(task)
         self._in_progress.get(task.api_key, set()).discard(task.task_id)
-        if status == TaskStatus.FAILED and self.config.refund_failed and not task.refunded:
-            account = self._store.get_account(task.api_key)
-            if account is not None:
-                account.balance += task.cost
-                account.refunded += task.cost
-                self._store.save_account(account)
-            task.refunded = True
-        self._store.save_task(task)
         for listener in list(self._listeners):
             listener(task)
 

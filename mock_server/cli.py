@@ -101,6 +101,13 @@ def _register_client_commands() -> None:
     envvar="MJ_MOCK_CONTROL_TOKEN",
     help="Require this token (X-Mock-Token header) on every control call.",
 )
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False),
+    envvar="MJ_MOCK_STATE_FILE",
+    help="Keep keys, balances, tasks and hooks in this SQLite file across restarts; "
+    "its stored balances win over --api-key quotas.",
+)
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(
     host: str,
@@ -116,6 +123,7 @@ def serve(
     lenient_modes: bool | None,
     control_enabled: bool | None,
     control_token: str | None,
+    state_file: str | None,
     threads: int,
 ) -> None:
     """Run the mock server until interrupted."""
@@ -135,6 +143,7 @@ def serve(
                 "lenient_modes": lenient_modes,
                 "control_enabled": control_enabled,
                 "control_token": control_token,
+                "state_file": state_file,
             },
         )
         server = MockServer(config, host=host, port=port, threads=threads)
@@ -144,8 +153,11 @@ def serve(
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     clock_name = "manual" if config.clock.manual else f"real, time scale {config.time_scale:g}"
     click.echo(f"mj-mock serving {server.url}  (clock: {clock_name}, seed {config.seed})")
-    for key, quota in config.api_keys.items():
-        click.echo(f"  API-KEY {key}  quota {quota}")
+    if config.state_file:
+        tasks = server.backend.task_count()
+        click.echo(f"  state file {config.state_file} ({tasks} tasks; stored balances win)")
+    for key in config.api_keys:
+        click.echo(f"  API-KEY {key}  quota {server.backend.account(key).balance}")
     if not config.control_enabled:
         click.echo("  control API off")
     elif config.control_token:

@@ -87,6 +87,9 @@ class Config:
     hooks: HookPolicy = field(default_factory=HookPolicy)
     control_enabled: bool = True
     control_token: str | None = None
+    # SQLite file keeping accounts, balances, tasks and the hook journal across restarts; None
+    # keeps everything in memory. On restart the file's accounts win over `api_keys`.
+    state_file: str | None = None
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:

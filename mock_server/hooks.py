@@ -5,14 +5,21 @@ when it advances time. In server mode a small worker pool does the sending, so n
 thread ever waits on a receiver; in-process, sending happens inside `advance`, in task order,
 which makes delivery deterministic. Delivery is at least once: a receiver that fails, hangs or
 crashes is retried, and whatever is finally lost shows in the journal as `failed`.
+
+The journal is written through to the backend's store as it changes (a no-op in memory; rows of
+the `--state-file`), and read back when the dispatcher is attached: attempts still pending when
+the mock stopped are scheduled again, and a task that finished just before a crash, with no
+attempt recorded yet, gets its first one. At least once holds across restarts too.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,6 +42,8 @@ __all__ = [
     "HttpHookSender",
     "user_agent",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,11 @@ class HttpHookSender:
         return DeliveryResult(status, None, _since(started))
 
 
+def _hook_number(hook_id: str) -> int:
+    number = hook_id.removeprefix("hook-")
+    return int(number) if number.isdigit() else 0
+
+
 def _since(started: float) -> float:
     return round((time.monotonic() - started) * 1000, 3)
 
@@ -160,7 +174,8 @@ class HookDispatcher:
         self._ids = itertools.count(1)
         self._generation = 0
         self._user_agent = user_agent()
-        backend.attach_hooks(self)
+        self._store = backend.store
+        backend.attach_hooks(self)  # which calls `restore()`
 
     # -- what the control API shows -------------------------------------------------------
 
@@ -221,34 +236,83 @@ class HookDispatcher:
             self._journal.clear()
             self._by_id.clear()
             self._generation += 1
+            # The backend cleared the store already; this also drops a row a worker saved in
+            # between, before the generation moved on.
+            self._persist(self._store.clear_hook_attempts)
+
+    def restore(self) -> None:
+        """Load the store's journal (the backend calls this, under its lock, when attaching)."""
+        records = list(self._store.hook_attempts())
+        with self._lock:
+            for record in records:
+                self._journal.append(record)
+                self._by_id[record.hook_id] = record
+            numbers = [_hook_number(r.hook_id) for r in records]
+            self._ids = itertools.count(max(numbers, default=0) + 1)
+            self._generation = max((r.generation for r in records), default=self._generation)
+        for record in records:
+            if record.outcome == "pending":
+                # Not sent, or sent without its answer recorded: send it again.
+                record.generation = self._generation
+                self._schedule(record)
+        if not self._backend.restored:
+            return
+        started = {record.task_id for record in records}
+        for task in self._store.tasks():
+            if task.finished and task.hook_url and task.task_id not in started:
+                self.task_finished(task)
 
     # -- delivery -------------------------------------------------------------------------
 
     def _start(self, task_id: str, url: str, payload: dict[str, Any]) -> HookAttempt:
-        record = self._record(task_id, url, 1, payload, self._backend.clock.now())
         refusal = self._refusal(url)
-        if refusal is not None:
-            record.outcome, record.error = "refused", refusal
-            return record
-        self._schedule(record)
+        with self._lock:
+            record = self._new_record(task_id, url, 1, payload, self._backend.clock.now())
+            if refusal is not None:
+                record.outcome, record.error = "refused", refusal
+            self._save(record)
+        if refusal is None:
+            self._schedule(record)
         return record
 
-    def _record(
+    def _new_record(
         self, task_id: str, url: str, attempt: int, payload: dict[str, Any], at: float
     ) -> HookAttempt:
-        with self._lock:
-            record = HookAttempt(
-                hook_id=f"hook-{next(self._ids)}",
-                task_id=task_id,
-                url=url,
-                attempt=attempt,
-                payload=payload,
-                scheduled_at=at,
-                generation=self._generation,
-            )
-            self._journal.append(record)
-            self._by_id[record.hook_id] = record
-            return record
+        """A journal row (called with `_lock` held; the caller saves it)."""
+        record = HookAttempt(
+            hook_id=f"hook-{next(self._ids)}",
+            task_id=task_id,
+            url=url,
+            attempt=attempt,
+            payload=payload,
+            scheduled_at=at,
+            generation=self._generation,
+        )
+        self._journal.append(record)
+        self._by_id[record.hook_id] = record
+        return record
+
+    def _save(self, *records: HookAttempt) -> None:
+        """Write rows through to the store (with `_lock` held, so a reset cannot slip between
+        the generation check and the write). Rows of a journal a reset dropped are not saved."""
+        current = [r for r in records if r.generation == self._generation]
+        if not current:
+            return
+
+        def write() -> None:
+            with self._store.transaction():
+                for record in current:
+                    self._store.save_hook_attempt(record)
+
+        self._persist(write)
+
+    def _persist(self, action: Callable[[], None]) -> None:
+        # A journal that cannot be written must not break delivery, nor the request or the
+        # settling that finished the task; the log says what was not kept.
+        try:
+            action()
+        except Exception:
+            log.exception("could not write the hook journal to the store")
 
     def _refusal(self, url: str) -> str | None:
         try:
@@ -306,20 +370,24 @@ class HookDispatcher:
             record.error = result.error
             if delivered:
                 record.outcome = "delivered"
+                self._save(record)
                 return
             if record.error is None:
                 record.error = f"receiver answered HTTP {result.status}"
             if record.generation != self._generation or record.attempt > self._policy.retries:
                 record.outcome = "failed"
+                self._save(record)
                 return
             record.outcome = "retrying"
-        delay = self._backoff(record.attempt) / self._backend.config.time_scale
-        # On a manual clock the schedule counts from the attempt's due time, so it does not
-        # depend on how long the POST took; on wall time, from the failure.
-        base = record.scheduled_at if clock.manual else clock.now()
-        retry = self._record(
-            record.task_id, record.url, record.attempt + 1, record.payload, base + delay
-        )
+            delay = self._backoff(record.attempt) / self._backend.config.time_scale
+            # On a manual clock the schedule counts from the attempt's due time, so it does not
+            # depend on how long the POST took; on wall time, from the failure.
+            base = record.scheduled_at if clock.manual else clock.now()
+            retry = self._new_record(
+                record.task_id, record.url, record.attempt + 1, record.payload, base + delay
+            )
+            # Together: a crash never leaves a `retrying` row without its next attempt.
+            self._save(record, retry)
         self._schedule(retry)
 
     def _backoff(self, attempt: int) -> float:

@@ -132,6 +132,8 @@ class mock_midjourney:
         if self._mock is not None and self._external_mock is None:
             self._mock.stop()
             self._mock.reset()
+        if self.backend is not None:
+            self.backend.close()  # releases a state file, so the next start can reopen it
         self._mock = None
         self.controller = None
 

@@ -8,15 +8,20 @@ hold their own copy of the tasks, which a stateful mock cannot allow.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from typing import Any
 
 import waitress
+from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer
+from waitress.task import ErrorTask
 
 from .app import create_app
 from .backend import MidjourneyBackend
 from .config import Config
+from .errors import ApiError
+from .render import error_body
 
 __all__ = ["MockServer", "Ticker"]
 
@@ -46,6 +51,28 @@ class Ticker:
             self._backend.settle()
 
 
+def _json_error_channel(config: Config) -> type[HTTPChannel]:
+    """waitress's channel, with its own refusals (a request it cannot parse, headers over its
+    cap, a body over its cap) sent in the API's JSON error shape instead of plain text."""
+
+    class JsonErrorTask(ErrorTask):  # type: ignore[misc]
+        def execute(self) -> None:
+            error = self.request.error
+            api_error = ApiError(f"{error.reason}: {error.body}")
+            api_error.http_status = api_error.body_status = error.code
+            body = json.dumps(error_body(api_error, config), separators=(",", ":")).encode()
+            self.status = f"{error.code} {error.reason}"
+            self.response_headers.append(("Content-Type", "application/json"))
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
+        error_task_class = JsonErrorTask
+
+    return JsonErrorChannel
+
+
 class MockServer:
     """A backend, its Flask app and a waitress server on one port; `port=0` picks a free one."""
 
@@ -58,6 +85,8 @@ class MockServer:
         threads: int = 8,
         backend: MidjourneyBackend | None = None,
     ) -> None:
+        # The backend picks its store: `config.state_file` (SQLite) or memory.
+        self._owns_backend = backend is None
         self.backend = backend or MidjourneyBackend(config)
         self.config = self.backend.config
         self.app = create_app(backend=self.backend)
@@ -69,9 +98,15 @@ class MockServer:
             ident="mj-mock",
             clear_untrusted_proxy_headers=True,
             max_request_body_size=max(self.config.max_body_bytes * 4, 1 << 20),
+            # Slow or stuck clients hold no worker thread, but each holds a connection: waitress
+            # stops accepting at 100 by default and reaps idle ones only after 120 s.
+            connection_limit=1000,
+            channel_timeout=30,
+            asyncore_use_poll=True,  # select() cannot watch more than 1024 sockets
         )
         if isinstance(server, MultiSocketServer):  # pragma: no cover - only with several listens
             raise ValueError("give one host, not several")
+        server.channel_class = _json_error_channel(self.config)
         self._server: BaseWSGIServer = server
         self._ticker = None if self.config.clock.manual else Ticker(self.backend)
         self._thread: threading.Thread | None = None
@@ -121,6 +156,8 @@ class MockServer:
                 server.trigger.pull_trigger(lambda: self._close_channels(server))
             thread.join(timeout=5)
         self._close_channels(server)
+        if self._owns_backend:
+            self.backend.close()  # releases a state file, so a new server can open it
 
     @staticmethod
     def _close_channels(server: BaseWSGIServer) -> None:

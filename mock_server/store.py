@@ -1,17 +1,25 @@
-"""Where accounts and tasks live.
+"""Where accounts, tasks and the hook journal live.
 
 The backend talks to a `Store` so that persistence can change without touching the lifecycle
-logic. A store is not locked by itself: the backend serialises every call under its own lock.
+logic. The backend serialises its calls under its own lock; hook workers write journal rows from
+their own threads, so a store that shares one resource between calls (SqliteStore's connection)
+locks it itself. `MemoryStore` keeps dicts; `SqliteStore` (`--state-file`) keeps a file.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
-from typing import Protocol
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Protocol
 
 from .models import Account, Task
 
-__all__ = ["MemoryStore", "Store"]
+if TYPE_CHECKING:
+    from .config import Config
+    from .hooks import HookAttempt
+
+__all__ = ["MemoryStore", "Store", "store_for"]
 
 
 class Store(Protocol):
@@ -34,6 +42,29 @@ class Store(Protocol):
     def task_count(self) -> int: ...
 
     def clear(self) -> None: ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Writes inside the block land together or not at all (blocks may nest).
+
+        The block must not take other locks (the backend calls listeners after it)."""
+        ...
+
+    def save_hook_attempt(self, attempt: HookAttempt) -> None: ...
+
+    def hook_attempts(self) -> Iterable[HookAttempt]: ...
+
+    def clear_hook_attempts(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def store_for(config: Config) -> Store:
+    """The store a config asks for: its `state_file` (SQLite), or memory."""
+    if config.state_file:
+        from .sqlite_store import SqliteStore
+
+        return SqliteStore(config.state_file)
+    return MemoryStore()
 
 
 class MemoryStore:
@@ -79,3 +110,21 @@ class MemoryStore:
         self._accounts.clear()
         self._tasks.clear()
         self._by_job_id.clear()
+
+    def transaction(self) -> AbstractContextManager[None]:
+        # Nothing to roll back to: the objects are the state. Callers order their steps so a
+        # failure (a prompt that cannot be parsed) comes before the first change.
+        return contextlib.nullcontext()
+
+    # The hook dispatcher keeps its journal in memory already: nothing to persist.
+    def save_hook_attempt(self, attempt: HookAttempt) -> None:
+        pass
+
+    def hook_attempts(self) -> list[HookAttempt]:
+        return []
+
+    def clear_hook_attempts(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
