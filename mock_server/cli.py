@@ -7,7 +7,8 @@ come for free and behave the way users of other CLIs expect.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+import importlib
+from typing import Any, ClassVar
 
 import click
 
@@ -54,17 +55,27 @@ def build_config(
     return Config.from_mapping(values)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """Loads the `client` sub-command (and `requests` with it) only when it is used, so
+    `mj-mock serve` starts faster."""
+
+    _lazy: ClassVar[dict[str, tuple[str, str]]] = {"client": ("client.cli", "client_group")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self._lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._lazy:
+            module_name, attribute = self._lazy[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module_name), attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="midjourney-api-mock")
 def main() -> None:
     """An offline fake of the midjourney-api.com API, and tools around it."""
-
-
-def _register_client_commands() -> None:
-    # The reference client's CLI lives with the client; `mj-mock client ...` exposes it.
-    from client.cli import client_group
-
-    main.add_command(client_group)
 
 
 @main.command()
@@ -167,5 +178,3 @@ def serve(
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
 
-
-_register_client_commands()

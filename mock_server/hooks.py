@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-import requests
-
 from .errors import NotFound
 from .models import Task
 from .render import hook_payload
 
 if TYPE_CHECKING:
+    import requests
+
     from .backend import MidjourneyBackend
 
 __all__ = [
@@ -109,6 +109,8 @@ class HttpHookSender:
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
+            import requests  # on first delivery: a mock that sends no hooks starts faster
+
             session = requests.Session()
             session.trust_env = False  # a hook goes where it says, never through a proxy
             self._local.session = session
@@ -117,6 +119,8 @@ class HttpHookSender:
     def __call__(
         self, url: str, body: bytes, headers: dict[str, str], timeout: float
     ) -> DeliveryResult:
+        import requests
+
         started = time.monotonic()
         try:
             with self._session().post(

@@ -17,7 +17,6 @@ from importlib import resources
 from typing import Any, cast
 from urllib.parse import urldefrag, urljoin
 
-import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
@@ -200,6 +199,8 @@ def _openapi(variant: str) -> dict[str, Any]:
     if variant not in OPENAPI_FILES:
         raise KeyError(f"unknown OpenAPI document {variant!r}; known: {', '.join(OPENAPI_FILES)}")
     path = resources.files(__name__).joinpath(OPENAPI_FILES[variant])
+    import yaml  # only the OpenAPI documents need it; the mock's start-up does not
+
     return cast(dict[str, Any], yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
