@@ -1,0 +1,370 @@
+"""The drift report: responses recorded by `pytest contract_tests --mj-record DIR` vs `schemas/`.
+
+```sh
+mj-mock drift DIR            # exit 0: no drift; 1: drift found; 2: nothing readable in DIR
+```
+
+It reports, aggregated over every record (list indexes folded to `[]`):
+
+- fields the schemas don't know (a new field on the provider's side);
+- types that differ (a number that became a string);
+- any other schema violation (a missing field, a wrong count);
+- statuses the schemas don't know (a task status 3, a new body error code in an HTTP 200);
+- documented statuses never seen in the recording: a coverage note, not drift, unless
+  `--require-all-statuses` (a budget-2 run may well never see a 1002).
+
+Each record is judged by the same rule the suite used live (`checks.acceptable_schemas`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+from jsonschema import Draft202012Validator
+
+import schemas
+
+from .checks import acceptable_schemas, body_status
+from .recording import load_records
+
+__all__ = ["DriftReport", "analyse", "analyse_records", "drift_command"]
+
+TASK_STATUSES = {0: "in progress", 1: "completed", 2: "failed"}  # [doc]
+SUBMIT_STATUSES = {0: "success", 1001: "quota not enough", 1002: "concurrency limit"}  # [doc]
+KINDS = {
+    "unknown-field": "fields the schemas don't know",
+    "type": "types that differ",
+    "violation": "other schema violations",
+    "unknown-status": "statuses the schemas don't know",
+    "not-json": "answers that are not JSON",
+}
+_INDEX = re.compile(r"\[\d+\]")
+_SHOWN_FILES = 3
+_COVERED_BY_WALK = {"unknown-field": "is not an allowed field", "type": " is not of type "}
+
+
+@dataclass
+class DriftReport:
+    directory: Path
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    findings: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    task_statuses: set[int] = field(default_factory=set)
+    submit_statuses: set[int] = field(default_factory=set)
+
+    @property
+    def responses(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def drift(self) -> bool:
+        return bool(self.findings)
+
+    def never_seen(self) -> list[str]:
+        missing = [
+            f"task status {code} ({name})"
+            for code, name in TASK_STATUSES.items()
+            if code not in self.task_statuses
+        ]
+        missing += [
+            f"submit-jobs status {code} ({name})"
+            for code, name in SUBMIT_STATUSES.items()
+            if code not in self.submit_statuses
+        ]
+        return missing
+
+    def add(self, kind: str, detail: str, source: str) -> None:
+        files = self.findings[(kind, detail)]
+        if source not in files:
+            files.append(source)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "directory": str(self.directory),
+            "responses": dict(self.counts),
+            "drift": self.drift,
+            "findings": [
+                {"kind": kind, "detail": detail, "count": len(files), "files": files}
+                for (kind, detail), files in sorted(self.findings.items())
+            ],
+            "statuses_seen": {
+                "task": sorted(self.task_statuses),
+                "submit-jobs": sorted(self.submit_statuses),
+            },
+            "never_seen": self.never_seen(),
+        }
+
+    def render(self) -> str:
+        parts = ", ".join(f"{name} {count}" for name, count in sorted(self.counts.items()))
+        lines = [f"mj drift: {self.responses} responses in {self.directory} ({parts})"]
+        for kind, title in KINDS.items():
+            found = sorted((d, f) for (k, d), f in self.findings.items() if k == kind)
+            if not found:
+                continue
+            lines.append(f"{title}:")
+            for detail, files in found:
+                shown = ", ".join(files[:_SHOWN_FILES])
+                more = f" and {len(files) - _SHOWN_FILES} more" if len(files) > _SHOWN_FILES else ""
+                lines.append(f"  {detail}  ({len(files)} responses: {shown}{more})")
+        never = self.never_seen()
+        if never:
+            lines.append("statuses never seen (not checked by this recording): " + "; ".join(never))
+        if self.drift:
+            lines.append(
+                f"DRIFT: {len(self.findings)} difference(s) between the responses and schemas/"
+            )
+        else:
+            lines.append("no drift: every response matches schemas/")
+        return "\n".join(lines)
+
+
+# -- walking a body along its schema ------------------------------------------------------------
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _type_fits(value: object, allowed: set[str]) -> bool:
+    kind = _json_type(value)
+    if kind in allowed:
+        return True
+    if kind == "integer" and "number" in allowed:
+        return True
+    return (
+        kind == "number"
+        and isinstance(value, float)
+        and value.is_integer()
+        and ("integer" in allowed)
+    )
+
+
+def _narrow(current: set[str] | None, new: set[str] | None) -> set[str] | None:
+    if new is None:
+        return current
+    return set(new) if current is None else current & new
+
+
+def _types(schema: object) -> set[str] | None:
+    """The JSON types a schema allows; None when it does not constrain the type."""
+    if not isinstance(schema, Mapping):
+        return None
+    found: set[str] | None = None
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        found = _narrow(found, {declared})
+    elif isinstance(declared, list):
+        found = _narrow(found, {str(t) for t in declared})
+    if isinstance(schema.get("enum"), list):
+        found = _narrow(found, {_json_type(v) for v in schema["enum"]})
+    if "const" in schema:
+        found = _narrow(found, {_json_type(schema["const"])})
+    for sub in schema.get("allOf", ()):
+        found = _narrow(found, _types(sub))
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches:
+            kinds = [_types(branch) for branch in branches]
+            if all(k is not None for k in kinds):
+                found = _narrow(found, set().union(*(k for k in kinds if k is not None)))
+    return found
+
+
+def _properties(schema: Mapping[str, Any]) -> dict[str, Any]:
+    props = dict(schema.get("properties", {}))
+    for sub in schema.get("allOf", ()):
+        if isinstance(sub, Mapping):
+            props.update(_properties(sub))
+    return props
+
+
+def _discriminators_match(branch: object, instance: object) -> bool:
+    kinds = _types(branch)
+    if kinds is not None and not _type_fits(instance, kinds):
+        return False
+    if not isinstance(branch, Mapping) or not isinstance(instance, Mapping):
+        return True
+    for name, sub in _properties(branch).items():
+        if name not in instance or not isinstance(sub, Mapping):
+            continue
+        allowed = sub.get("enum") if isinstance(sub.get("enum"), list) else None
+        if allowed is None and "const" in sub:
+            allowed = [sub["const"]]
+        value = instance[name]
+        if allowed is not None and not any(
+            value == option and type(value) is type(option) for option in allowed
+        ):
+            return False
+    return True
+
+
+def _choose(branches: list[Any], instance: object) -> list[Any]:
+    valid = [b for b in branches if Draft202012Validator(b).is_valid(instance)]
+    if valid:
+        return valid
+    matching = [b for b in branches if _discriminators_match(b, instance)]
+    return matching or list(branches)
+
+
+def _applicable(schema: object, instance: object) -> list[Mapping[str, Any]]:
+    """The schema nodes that speak about `instance`: allOf parts, and the oneOf/anyOf branches
+    it matches (or, when none does, the branches its discriminators point at)."""
+    if not isinstance(schema, Mapping):
+        return []
+    nodes: list[Mapping[str, Any]] = [schema]
+    for sub in schema.get("allOf", ()):
+        nodes += _applicable(sub, instance)
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches:
+            for branch in _choose(branches, instance):
+                nodes += _applicable(branch, instance)
+    return nodes
+
+
+def _walk(instance: object, schema: object, where: str, found: list[tuple[str, str]]) -> None:
+    nodes = _applicable(schema, instance)
+    if isinstance(instance, Mapping):
+        known: dict[str, list[Any]] = defaultdict(list)
+        for node in nodes:
+            for name, sub in node.get("properties", {}).items():
+                known[name].append(sub)
+        for name, value in instance.items():
+            path = f"{where}.{name}" if where else str(name)
+            subs = known.get(name)
+            if not subs:
+                if known:
+                    found.append(("unknown-field", path))
+                continue
+            allowed = _types({"allOf": subs})
+            if allowed is not None and not _type_fits(value, allowed):
+                wanted = " or ".join(sorted(allowed))
+                found.append(("type", f"{path}: schema says {wanted}, seen {_json_type(value)}"))
+                continue
+            _walk(value, {"allOf": subs}, path, found)
+    elif isinstance(instance, list):
+        items = [node["items"] for node in nodes if isinstance(node.get("items"), Mapping)]
+        if items:
+            for value in instance:
+                _walk(value, {"allOf": items}, f"{where}[]", found)
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+def _statuses(
+    report: DriftReport, endpoint: str, http_status: int, body: object, source: str
+) -> None:
+    ok = 200 <= http_status < 300
+    items: list[object] = []
+    if endpoint == "job-status" and ok and isinstance(body, Mapping):
+        data = body.get("data")
+        items = list(data) if isinstance(data, list) else []
+    elif endpoint == "hook" and isinstance(body, Mapping):
+        data = body.get("data")
+        items = [data if isinstance(data, Mapping) else body]
+    for item in items:
+        code = body_status(item)
+        if code is None:
+            continue
+        report.task_statuses.add(code)
+        if code not in TASK_STATUSES:
+            report.add("unknown-status", f"{endpoint} task status {code}", source)
+    if endpoint == "submit-jobs" and ok:
+        code = body_status(body)
+        if code is not None:
+            report.submit_statuses.add(code)
+            if code not in SUBMIT_STATUSES:
+                report.add("unknown-status", f"submit-jobs body status {code} in HTTP 200", source)
+
+
+def _check(report: DriftReport, record: Mapping[str, Any], source: str) -> None:
+    endpoint = str(record.get("endpoint"))
+    http_status = int(record.get("http_status", 0))
+    report.counts[endpoint] += 1
+    if not record.get("is_json", True):
+        report.add("not-json", f"{endpoint} HTTP {http_status}", source)
+        return
+    body = record.get("body")
+    _statuses(report, endpoint, http_status, body, source)
+    for name in acceptable_schemas(endpoint, http_status, body):
+        messages = schemas.errors(name, body)
+        if not messages:
+            return
+        walked: list[tuple[str, str]] = []
+        _walk(body, schemas.validator(name).schema, "", walked)
+        prefix = f"{endpoint} (HTTP {http_status}) "
+        for kind, detail in walked:
+            report.add(kind, prefix + detail, source)
+        kinds = {kind for kind, _ in walked}
+        for message in messages:
+            if any(k in kinds and text in message for k, text in _COVERED_BY_WALK.items()):
+                continue
+            report.add("violation", prefix + f"vs {name}: " + _INDEX.sub("[]", message), source)
+
+
+def analyse_records(
+    directory: Path, records: Iterable[tuple[Path, Mapping[str, Any]]]
+) -> DriftReport:
+    report = DriftReport(directory)
+    for path, record in records:
+        _check(report, record, path.name)
+    return report
+
+
+def analyse(directory: Path) -> DriftReport:
+    """Compare every record in `directory` with the schemas; ValueError if there are none."""
+    records = load_records(directory)
+    if not records:
+        raise ValueError(f"no recorded responses (*.json) in {directory}")
+    return analyse_records(directory, records)
+
+
+class _NothingToCompare(click.ClickException):
+    exit_code = 2
+
+
+@click.command("drift")
+@click.argument(
+    "directory", type=click.Path(exists=True, file_okay=False, dir_okay=True, path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--require-all-statuses",
+    is_flag=True,
+    help="Also fail when a documented status (task 0/1/2, submit 0/1001/1002) was never seen.",
+)
+def drift_command(directory: Path, as_json: bool, require_all_statuses: bool) -> None:
+    """Compare responses recorded by `pytest contract_tests --mj-record DIR` with schemas/.
+
+    Exit status 0 when they agree, 1 when the provider drifted from the schemas (or, with
+    --require-all-statuses, a documented status never showed up), 2 when DIR holds no records.
+    """
+    try:
+        report = analyse(directory)
+    except ValueError as exc:
+        raise _NothingToCompare(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+    else:
+        click.echo(report.render())
+    if report.drift or (require_all_statuses and report.never_seen()):
+        click.get_current_context().exit(1)

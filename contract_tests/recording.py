@@ -1,0 +1,87 @@
+"""`--mj-record DIR`: every response the suite receives, saved as one JSON file, key scrubbed.
+
+A record holds what the drift report needs (endpoint, HTTP status, Content-Type, the body) and
+the request body for context; request headers are never written, and every configured API key
+is replaced by `***` wherever it appears, so a record directory is safe to attach to a bug report.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RECORD_VERSION", "Recorder", "load_records"]
+
+RECORD_VERSION = 1
+SCRUBBED = "***"
+
+
+class Recorder:
+    def __init__(self, directory: Path, secrets: Iterable[str | None]) -> None:
+        self.directory = directory
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._count = itertools.count(1)
+        self._lock = threading.Lock()
+        self._prefix = f"{int(time.time() * 1000)}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, SCRUBBED)
+        return text
+
+    def record(
+        self,
+        *,
+        endpoint: str,
+        target: str,
+        method: str,
+        path: str,
+        http_status: int,
+        content_type: str | None,
+        body: Any,
+        text: str | None,
+        request_body: Any,
+    ) -> Path:
+        record = {
+            "version": RECORD_VERSION,
+            "target": target,
+            "endpoint": endpoint,
+            "method": method,
+            "path": path,
+            "http_status": http_status,
+            "content_type": content_type,
+            "is_json": text is None,
+            "body": body,
+            "text": text,
+            "request_body": request_body,
+            "recorded_at": int(time.time() * 1000),
+        }
+        serialized = self.scrub(json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True))
+        with self._lock:
+            number = next(self._count)
+        name = f"{self._prefix}-{number:05d}-{endpoint}-{http_status}.json"
+        path_out = self.directory / name
+        path_out.write_text(serialized + "\n", encoding="utf-8")
+        return path_out
+
+
+def load_records(directory: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Every record file in `directory` (sorted by name); files that are not records raise."""
+    found: list[tuple[Path, dict[str, Any]]] = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{path.name}: not a readable JSON record ({exc})") from exc
+        if not isinstance(data, dict) or "endpoint" not in data or "http_status" not in data:
+            raise ValueError(f"{path.name}: not a contract-suite record")
+        found.append((path, data))
+    return found

@@ -1,0 +1,394 @@
+"""One face for every target: the suite's tests talk to a `Target`, never to a mock directly.
+
+A `Target` is a base URL, a key and an HTTP session. On the mock targets it also holds the
+`MockController` (`control`); on `live` that is None and nothing in here assumes a mock. Every
+answer from the two endpoints goes through `_on_response`, which records it (`--mj-record`) and
+checks what must hold for *every* answer: JSON, the schema for its endpoint and status, and a task
+status that never moves back. A broken target fails the first test that happens to see it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from client import MidjourneyClient, WaitTimeout
+from client import Task as ClientTask
+
+from .budget import JobBudget
+from .checks import (
+    STATUS_PATH,
+    SUBMIT_PATH,
+    body_status,
+    endpoint_of,
+    response_problems,
+)
+from .options import MOCK_WAIT_SECONDS, SuiteOptions
+from .recording import Recorder
+
+if TYPE_CHECKING:
+    from mock_server.controller import MockController
+    from mock_server.receiver import HookReceiverServer
+
+__all__ = ["ContractViolation", "FinishedTask", "HookSite", "StatusTracker", "Target"]
+
+_DEFAULT = object()
+_SHORT = 300
+
+
+class ContractViolation(AssertionError):
+    """An answer that breaks the contract, whichever test happened to receive it."""
+
+
+def _short(value: object) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=repr)
+    return text if len(text) <= _SHORT else text[: _SHORT - 3] + "..."
+
+
+def _int_status(value: object) -> int | None:
+    return body_status({"status": value})
+
+
+class StatusTracker:
+    """The last status of every task per key: 0 may become 1 or 2, and nothing else changes."""
+
+    _STABLE = ("jobId", "images", "meta", "failReason", "createdAt")
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+    def observe(self, key: str, items: Iterable[object]) -> list[str]:
+        problems: list[str] = []
+        for item in items:
+            if not isinstance(item, Mapping) or not isinstance(item.get("taskId"), str):
+                continue
+            task_id = item["taskId"]
+            status = _int_status(item.get("status"))
+            before = self._seen.get((key, task_id))
+            if before is not None:
+                was = _int_status(before.get("status"))
+                if was is not None and was != 0 and status != was:
+                    problems.append(
+                        f"task {task_id} went from status {was} to {status}: "
+                        "a finished task must keep its status"
+                    )
+                    continue
+                if was is not None and was != 0:
+                    for name in self._STABLE:
+                        if before.get(name) != item.get(name):
+                            problems.append(
+                                f"task {task_id} (status {was}) changed {name}: "
+                                f"{_short(before.get(name))} -> {_short(item.get(name))}"
+                            )
+            self._seen[(key, task_id)] = dict(item)
+        return problems
+
+
+@dataclass
+class FinishedTask:
+    """A task the suite submitted and waited for, with everything seen on the way."""
+
+    task_id: str
+    prompt: str
+    key: str
+    submit_body: dict[str, Any]
+    item: dict[str, Any]
+    observed: list[int] = field(default_factory=list)
+    hook_url: str | None = None
+
+    @property
+    def status(self) -> int | None:
+        return _int_status(self.item.get("status"))
+
+
+class HookSite:
+    """A hookUrl receiver the target can reach: the plugin's loopback receiver on the mocks, or
+    the suite's own receiver on live (`--mj-hook-listen`, behind `--mj-hook-url` if tunnelled)."""
+
+    def __init__(self, receiver: HookReceiverServer, url: str | None = None) -> None:
+        self.receiver = receiver
+        self.url = url or receiver.url
+
+    def deliveries(self, task_id: str) -> list[Any]:
+        return [hook.payload for hook in self.receiver.received if hook.task_id == task_id]
+
+    def wait_for(self, task_id: str, timeout: float) -> list[Any]:
+        """Every payload received for `task_id`, waiting up to `timeout` wall seconds for one."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.deliveries(task_id)
+            if found or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.02)
+
+
+class Target:
+    def __init__(
+        self,
+        kind: str,
+        *,
+        base_url: str,
+        api_key: str,
+        suite: SuiteOptions,
+        budget: JobBudget,
+        recorder: Recorder | None = None,
+        control: MockController | None = None,
+        live_hook_site: HookSite | None = None,
+    ) -> None:
+        self.kind = kind
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.suite = suite
+        self.budget = budget
+        self.recorder = recorder
+        self.control = control
+        self.live_hook_site = live_hook_site
+        self.tracker = StatusTracker()
+        self.session = requests.Session()
+        # A mock on loopback must not be reached through a proxy from the environment; live
+        # honours it (and REQUESTS_CA_BUNDLE), as any client of the real API must.
+        self.session.trust_env = control is None
+        self.session.hooks["response"].append(self._on_response)
+        self._shared: dict[str, FinishedTask | BaseException] = {}
+
+    # -- what kind of target ----------------------------------------------------------------
+
+    @property
+    def is_live(self) -> bool:
+        return self.control is None
+
+    @property
+    def is_mock(self) -> bool:
+        return self.control is not None
+
+    def close(self) -> None:
+        self.session.close()
+
+    def reset(self) -> None:
+        """Mocks only: forget every task (the status history with it)."""
+        assert self.control is not None, "reset needs control of the target"
+        self.control.reset()
+        self.tracker.clear()
+
+    # -- every answer -------------------------------------------------------------------------
+
+    def _on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        request = response.request
+        path = urlsplit(request.url or "").path
+        endpoint = endpoint_of(path)
+        if endpoint is None:
+            return
+        try:
+            body: Any = response.json()
+            text = None
+        except ValueError:
+            body, text = None, response.text
+        content_type = response.headers.get("Content-Type")
+        if self.recorder is not None:
+            self.recorder.record(
+                endpoint=endpoint,
+                target=self.kind,
+                method=request.method or "",
+                path=path,
+                http_status=response.status_code,
+                content_type=content_type,
+                body=body,
+                text=text,
+                request_body=_request_body(request.body),
+            )
+        problems = response_problems(
+            endpoint, response.status_code, content_type, body, is_json=text is None
+        )
+        data = body.get("data") if isinstance(body, dict) else None
+        if endpoint == "job-status" and response.ok and isinstance(data, list):
+            key = str(request.headers.get("API-KEY", ""))
+            problems += self.tracker.observe(key, data)
+        if problems:
+            sent = _short(_request_body(request.body))
+            raise ContractViolation(
+                "\n".join(problems) + f"\n  request: POST {path} {sent}\n  answer: "
+                f"HTTP {response.status_code} {_short(body if text is None else text)}"
+            )
+
+    def record_hook(self, payload: Any) -> None:
+        if self.recorder is not None:
+            self.recorder.record(
+                endpoint="hook",
+                target=self.kind,
+                method="POST",
+                path="(hookUrl)",
+                http_status=200,
+                content_type="application/json",
+                body=payload,
+                text=None,
+                request_body=None,
+            )
+
+    # -- raw requests ------------------------------------------------------------------------
+
+    def post(
+        self,
+        path: str,
+        body: Any = _DEFAULT,
+        *,
+        key: str | object | None = _DEFAULT,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """POST to the target; `key=None` sends no API-KEY, `data=` sends raw bytes."""
+        sent_headers = {"Content-Type": "application/json"}
+        api_key = self.api_key if key is _DEFAULT else key
+        if api_key is not None:
+            sent_headers["API-KEY"] = str(api_key)
+        sent_headers.update(headers or {})
+        payload = data
+        if payload is None and body is not _DEFAULT:
+            payload = json.dumps(body).encode("utf-8")
+        timeout = 60.0 if self.is_live else 30.0
+        return self.session.post(
+            self.base_url + path, data=payload, headers=sent_headers, timeout=timeout
+        )
+
+    def post_submit(self, body: Any = _DEFAULT, **kwargs: Any) -> requests.Response:
+        """A submit that spends no budget: for requests that must not create a job."""
+        return self.post(SUBMIT_PATH, body, **kwargs)
+
+    def post_status(self, body: Any = _DEFAULT, **kwargs: Any) -> requests.Response:
+        return self.post(STATUS_PATH, body, **kwargs)
+
+    # -- the happy path ------------------------------------------------------------------------
+
+    def submit(self, prompt: str, *, key: str | None = None, **fields: Any) -> tuple[str, Any]:
+        """Spend one job of the budget on a submit that must succeed; (taskId, answer body)."""
+        self.budget.spend()
+        response = self.post_submit({"prompt": prompt, **fields}, key=key or self.api_key)
+        body = response.json()
+        assert response.status_code == 200, f"submit failed: HTTP {response.status_code} {body}"
+        assert body_status(body) == 0, f"submit was refused: {_short(body)}"
+        task_id: str = body["data"]["taskId"]
+        return task_id, body
+
+    def statuses(self, task_ids: Iterable[str], *, key: str | None = None) -> list[dict[str, Any]]:
+        """The job-status items for these ids, checked by `_on_response` on the way in."""
+        response = self.post_status({"taskIds": list(task_ids)}, key=key or self.api_key)
+        body = response.json()
+        assert response.status_code == 200, f"job-status: HTTP {response.status_code} {body}"
+        data = body.get("data")
+        assert isinstance(data, list), f"job-status answer has no data list: {_short(body)}"
+        return data
+
+    def item(self, task_id: str, *, key: str | None = None) -> dict[str, Any]:
+        items = [i for i in self.statuses([task_id], key=key) if i.get("taskId") == task_id]
+        assert len(items) == 1, f"job-status gave {len(items)} items for {task_id}: {items}"
+        return items[0]
+
+    def client(self, key: str | None = None) -> MidjourneyClient:
+        """The reference client on this target; on a mock, its clock is the manual clock."""
+        kwargs: dict[str, Any] = {"session": self.session, "validate": True}
+        if self.control is not None:
+            control = self.control
+
+            def advance(seconds: float) -> None:
+                control.advance(seconds)
+
+            kwargs.update(sleep=advance, monotonic=control.now)
+        return MidjourneyClient(api_key=key or self.api_key, base_url=self.base_url, **kwargs)
+
+    def wait(self, task_id: str, *, key: str | None = None) -> tuple[dict[str, Any], list[int]]:
+        """Poll through the client until the task is finished: (its item, statuses seen).
+
+        Live waits in real time, bounded by `--mj-job-timeout`; a mock moves its manual clock.
+        """
+        observed: list[int] = []
+
+        def progress(task: ClientTask) -> None:
+            observed.append(int(task.status))
+
+        client = self.client(key)
+        if self.is_live:
+            timeout = self.suite.job_timeout
+            poll = self.suite.poll_interval
+            limits: dict[str, float] = {"poll_interval": poll, "max_poll_interval": poll * 5}
+        else:
+            timeout = MOCK_WAIT_SECONDS
+            limits = {"poll_interval": 5.0, "max_poll_interval": 30.0}
+        try:
+            task = client.wait(
+                task_id, timeout=timeout, on_progress=progress, raise_on_failure=False, **limits
+            )
+        except WaitTimeout:
+            pytest.fail(
+                f"task {task_id} did not finish within {timeout:g} s "
+                f"({'--mj-job-timeout' if self.is_live else 'model time'}); statuses seen: "
+                f"{observed}",
+                pytrace=False,
+            )
+        return dict(task.raw), observed
+
+    def pause(self) -> None:
+        """Let time pass between two polls: real time on live, model time on a mock."""
+        if self.control is not None:
+            self.control.advance(60)
+        else:
+            time.sleep(self.suite.poll_interval)
+
+    def now_millis(self) -> int:
+        if self.control is not None:
+            return int(self.control.now() * 1000)
+        return int(time.time() * 1000)
+
+    def run_task(
+        self, prompt: str, *, key: str | None = None, hook_url: str | None = None, **fields: Any
+    ) -> FinishedTask:
+        """Submit (one job of the budget) and wait until finished."""
+        if hook_url is not None:
+            fields["hookUrl"] = hook_url
+        task_id, body = self.submit(prompt, key=key, **fields)
+        item, observed = self.wait(task_id, key=key)
+        return FinishedTask(
+            task_id=task_id,
+            prompt=prompt,
+            key=key or self.api_key,
+            submit_body=body,
+            item=item,
+            observed=observed,
+            hook_url=hook_url,
+        )
+
+    def shared_task(self, name: str, make: Callable[[], FinishedTask]) -> FinishedTask:
+        """One task per name for the target's lifetime: on live the whole run, so the tests that
+        only look at a finished task share the budget's few jobs. A failure is remembered too,
+        so a broken target is not paid again by every test that asks."""
+        cached = self._shared.get(name)
+        if isinstance(cached, FinishedTask):
+            return cached
+        if cached is not None:
+            raise cached
+        try:
+            task = make()
+        except BaseException as exc:
+            if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                self._shared[name] = exc
+            raise
+        self._shared[name] = task
+        return task
+
+
+def _request_body(body: object) -> Any:
+    if body is None:
+        return None
+    raw = body if isinstance(body, bytes) else str(body).encode("utf-8", "replace")
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")

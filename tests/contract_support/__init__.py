@@ -1,0 +1,1 @@
+"""Helpers for the tests that run the contract suite itself (`tests/test_contract_*.py`)."""

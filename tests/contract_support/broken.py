@@ -1,0 +1,127 @@
+"""Deliberately broken variants of the mock, as WSGI middleware around its app.
+
+Each one breaks exactly one thing the contract promises; the live contract suite must fail
+against every one of them (`tests/test_contract_targets.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .serving import LIVE_KEYS, WSGIApp
+
+__all__ = ["VARIANTS", "Variant"]
+
+Item = dict[str, Any]
+StartResponse = Callable[..., Any]
+VALID_KEY = next(iter(LIVE_KEYS))
+
+
+class RewriteCompleted:
+    """Passes every request through, then edits each completed item of job-status answers."""
+
+    def __init__(self, app: WSGIApp, edit: Callable[[Item], Item]) -> None:
+        self.app = app
+        self.edit = edit
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if not str(environ.get("PATH_INFO", "")).endswith("/job-status"):
+            return self.app(environ, start_response)  # type: ignore[no-any-return]
+        captured: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured.update(status=status, headers=headers)
+            return chunks.append
+
+        result = self.app(environ, capture)
+        try:
+            chunks.extend(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        body = b"".join(chunks)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        if isinstance(payload, dict) and isinstance(payload.get("data"), list):
+            payload["data"] = [
+                self.edit(dict(item)) if item.get("status") in (1, "1") else item
+                for item in payload["data"]
+            ]
+            body = json.dumps(payload).encode()
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        start_response(captured["status"], [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def drop_field(app: WSGIApp) -> WSGIApp:
+    def edit(item: Item) -> Item:
+        item.pop("mjPrompt", None)
+        return item
+
+    return RewriteCompleted(app, edit)
+
+
+def wrong_type(app: WSGIApp) -> WSGIApp:
+    def edit(item: Item) -> Item:
+        item["meta"] = {**item["meta"], "width": str(item["meta"]["width"])}
+        return item
+
+    return RewriteCompleted(app, edit)
+
+
+def three_images(app: WSGIApp) -> WSGIApp:
+    def edit(item: Item) -> Item:
+        item["images"] = item["images"][:3]
+        return item
+
+    return RewriteCompleted(app, edit)
+
+
+def status_backwards(app: WSGIApp) -> WSGIApp:
+    """The first answer showing a task completed is right; every later one says 0 again."""
+    seen: set[str] = set()
+    lock = threading.Lock()
+
+    def edit(item: Item) -> Item:
+        with lock:
+            if item["taskId"] not in seen:
+                seen.add(item["taskId"])
+                return item
+        return {"taskId": item["taskId"], "status": 0}
+
+    return RewriteCompleted(app, edit)
+
+
+def no_auth(app: WSGIApp) -> WSGIApp:
+    """Any API-KEY, or none, is taken as the account's key."""
+
+    def middleware(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("HTTP_API_KEY") not in LIVE_KEYS:
+            environ = {**environ, "HTTP_API_KEY": VALID_KEY}
+        return app(environ, start_response)  # type: ignore[no-any-return]
+
+    return middleware
+
+
+class Variant:
+    def __init__(self, name: str, wrap: Callable[[WSGIApp], WSGIApp], tell: str) -> None:
+        self.name = name
+        self.wrap = wrap
+        # Text the suite's failure output must contain: proof it failed for this reason.
+        self.tell = tell
+
+
+VARIANTS = [
+    Variant("missing-field", drop_field, "mjPrompt: is required"),
+    Variant("wrong-type", wrong_type, "meta.width"),
+    Variant("status-backwards", status_backwards, "went from status 1 to 0"),
+    Variant("auth-not-enforced", no_auth, "accepted a request it must refuse"),
+    Variant("three-images", three_images, "images: must have at least 4 items"),
+]
