@@ -56,10 +56,13 @@ def build_config(
 
 
 class _LazyGroup(click.Group):
-    """Loads the `client` sub-command (and `requests` with it) only when it is used, so
-    `mj-mock serve` starts faster."""
+    """Loads the `client` and `drift` sub-commands (and `requests` with them) only when they
+    are used, so `mj-mock serve` starts faster."""
 
-    _lazy: ClassVar[dict[str, tuple[str, str]]] = {"client": ("client.cli", "client_group")}
+    _lazy: ClassVar[dict[str, tuple[str, str]]] = {
+        "client": ("client.cli", "client_group"),
+        "drift": ("contract_tests.drift", "drift_command"),
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self._lazy])
@@ -177,4 +180,3 @@ def serve(
         click.echo(f"  control API at {server.url}/__mock")
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-

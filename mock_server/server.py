@@ -164,7 +164,11 @@ class MockServer:
         # As webtest's StopableWSGIServer does: with every channel closed, asyncore's loop ends.
         while server._map:
             for channel in list(server._map.values()):
-                channel.handle_close()
+                # The listening socket's own handle_close only logs "unhandled close event".
+                if channel is server:
+                    channel.close()
+                else:
+                    channel.handle_close()
         server.task_dispatcher.shutdown()
 
     def __enter__(self) -> MockServer:
