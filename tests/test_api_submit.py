@@ -129,3 +129,11 @@ def test_unexpected_errors_still_answer_in_the_api_shape(
     response = post(SUBMIT, {"prompt": "x"})
     assert_error(response, 500, 500, "internal error")
     assert "boom" not in response.get_data(as_text=True)
+
+
+def test_a_control_character_prompt_is_accepted_and_fails_later(
+    post: Post, backend: MidjourneyBackend
+) -> None:
+    task_id = submit_ok(post, "\x1c")
+    backend.advance(10)
+    assert backend.get_task(task_id).fail_reason == "Prompt is empty"

@@ -519,3 +519,13 @@ def _by_reference(name: str) -> Draft202012Validator:
         for n in schemas.SCHEMA_NAMES
     )
     return Draft202012Validator(schemas.load(name), registry=registry)
+
+
+def test_whitespace_is_the_same_set_in_every_regex_engine() -> None:
+    """Schemathesis (ECMA-262 rules) generated the prompt "\\x1c", which Python's `\\S` calls
+    whitespace: the mock refused a request the schema allows. The pattern now spells it out."""
+    for text in ("\x1c", "\x1f", "\x85", "a"):
+        assert schemas.is_valid("submit_request", {"prompt": text}), repr(text)
+        assert schemas.is_valid("control_key_request", {"key": text, "quota": 1}), repr(text)
+    for text in (" ", "\t\n", "\u3000\ufeff", "\u2028 \u00a0"):
+        assert not schemas.is_valid("submit_request", {"prompt": text}), repr(text)
