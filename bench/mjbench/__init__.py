@@ -1,0 +1,1 @@
+"""Helpers of bench/run.py: processes, peers, wrk, in-process timing, the report."""

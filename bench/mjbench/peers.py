@@ -1,0 +1,254 @@
+"""The peers and the tools, installed from the package registries into bench/.peers/ (gitignored).
+
+Nothing here is vendored: WireMock (the npm package `wiremock`, which ships the standalone jar) and
+Prism (`@stoplight/prism-cli`) come from npm, wrk from Debian, py-spy from PyPI. Versions are
+pinned so two runs compare like with like; change them here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+from .procs import ServerSpec, run_bounded
+
+__all__ = [
+    "BENCH_DIR",
+    "PEERS_DIR",
+    "PRISM_VERSION",
+    "PY_SPY_VERSION",
+    "REPO_DIR",
+    "WIREMOCK_VERSION",
+    "ensure_npm_peers",
+    "ensure_py_spy",
+    "ensure_wrk",
+    "mock_spec",
+    "prism_spec",
+    "tool_versions",
+    "wiremock_spec",
+]
+
+WIREMOCK_VERSION = "3.13.2"
+PRISM_VERSION = "5.16.0"
+PY_SPY_VERSION = "0.4.3"
+
+BENCH_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = BENCH_DIR.parent
+PEERS_DIR = BENCH_DIR / ".peers"
+NPM_PACKAGES = {"wiremock": WIREMOCK_VERSION, "@stoplight/prism-cli": PRISM_VERSION}
+
+
+def _say(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def _installed_npm_version(name: str) -> str | None:
+    manifest = PEERS_DIR / "node_modules" / name / "package.json"
+    try:
+        version: str = json.loads(manifest.read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return version
+
+
+def ensure_npm_peers() -> None:
+    """npm-install WireMock and Prism at the pinned versions, unless they already are."""
+    if all(_installed_npm_version(n) == v for n, v in NPM_PACKAGES.items()):
+        return
+    if shutil.which("npm") is None:
+        raise RuntimeError("npm is needed to install WireMock and Prism (apt-get install npm)")
+    PEERS_DIR.mkdir(parents=True, exist_ok=True)
+    (PEERS_DIR / "package.json").write_text(
+        json.dumps(
+            {
+                "name": "mj-mock-bench-peers",
+                "private": True,
+                "version": "0.0.0",
+                "dependencies": NPM_PACKAGES,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    _say(
+        f"installing {', '.join(f'{n}@{v}' for n, v in NPM_PACKAGES.items())} into {PEERS_DIR} ..."
+    )
+    # --ignore-scripts: neither peer needs an install script (the jar ships in the tarball), and
+    # it keeps install-time telemetry hooks from running.
+    env = {**os.environ, "SCARF_ANALYTICS": "false"}
+    run_bounded(
+        ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+        timeout_s=600,
+        cwd=PEERS_DIR,
+        env=env,
+    )
+
+
+def ensure_wrk() -> str:
+    """wrk from Debian's packages: installed with apt-get when missing and we are root."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise RuntimeError("wrk is missing: sudo apt-get install -y wrk")
+    _say("installing wrk with apt-get ...")
+    try:
+        run_bounded(["apt-get", "install", "-y", "-q", "wrk"], timeout_s=300)
+    except RuntimeError:
+        run_bounded(["apt-get", "update", "-q"], timeout_s=300)
+        run_bounded(["apt-get", "install", "-y", "-q", "wrk"], timeout_s=300)
+    found = shutil.which("wrk")
+    if not found:
+        raise RuntimeError("apt-get install wrk did not provide a wrk binary")
+    return found
+
+
+def ensure_py_spy() -> Path:
+    """py-spy from PyPI, pip-installed into bench/.peers/pyspy (used by profile_mock.py)."""
+    target = PEERS_DIR / "pyspy"
+    binary = target / "bin" / "py-spy"
+    if binary.exists():
+        return binary
+    _say(f"installing py-spy=={PY_SPY_VERSION} into {target} ...")
+    run_bounded(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--target",
+            str(target),
+            f"py-spy=={PY_SPY_VERSION}",
+        ],
+        timeout_s=300,
+    )
+    return binary
+
+
+def _mj_mock_argv() -> list[str]:
+    # The console script itself, not a pyenv shim in front of it: a shim adds its own start-up
+    # time (a shell and `pyenv exec`) that a user of a plain virtualenv would not pay.
+    script = Path(sysconfig.get_path("scripts")) / "mj-mock"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from mock_server.cli import main; main()"]
+
+
+def mock_spec(name: str = "mj-mock", config: Path | None = None) -> ServerSpec:
+    argv = [
+        *_mj_mock_argv(),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--config",
+        str(config or BENCH_DIR / "mock.toml"),
+    ]
+    return ServerSpec(name, tuple(argv), cwd=REPO_DIR)
+
+
+def wiremock_jar() -> Path:
+    jars = sorted(
+        (PEERS_DIR / "node_modules" / "wiremock" / "build").glob("wiremock-standalone-*.jar")
+    )
+    if not jars:
+        raise RuntimeError("the wiremock npm package has no standalone jar")
+    return jars[-1]
+
+
+def wiremock_spec(root_dir: Path) -> ServerSpec:
+    """The jar the npm package wraps, run by `java -jar` directly, as the package's own launcher
+    does, so the PID we measure is the JVM's and start-up has no node in front of it.
+
+    --no-request-journal: otherwise WireMock keeps every request it served, and its memory grows
+    with the load test itself; the flag is what a long-running stub server would be given.
+    """
+    argv = [
+        "java",
+        "-jar",
+        str(wiremock_jar()),
+        "--port",
+        "{port}",
+        "--bind-address",
+        "127.0.0.1",
+        "--root-dir",
+        str(root_dir),
+        "--no-request-journal",
+        "--disable-banner",
+    ]
+    return ServerSpec("WireMock", tuple(argv))
+
+
+def prism_spec() -> ServerSpec:
+    """Prism mocking the provider's OpenAPI document, static examples, request validation on.
+
+    `-v warn`: Prism logs every request at its default level; the log is not what is measured.
+    """
+    prism = PEERS_DIR / "node_modules" / ".bin" / "prism"
+    argv = [
+        str(prism),
+        "mock",
+        str(REPO_DIR / "schemas" / "openapi.yaml"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        "{port}",
+        "-v",
+        "warn",
+    ]
+    return ServerSpec("Prism", tuple(argv))
+
+
+def write_wiremock_root(root: Path, api_key_header: str = "API-KEY") -> Path:
+    """Mappings for the two routes, answering the documented samples (compact JSON, like the mock
+    and Prism send): job-status the quickstart sample, submit-jobs the API-reference sample."""
+    fixtures = REPO_DIR / "fixtures"
+    (root / "mappings").mkdir(parents=True, exist_ok=True)
+    (root / "__files").mkdir(exist_ok=True)
+    routes = {
+        "job-status": fixtures / "quickstart" / "job_status_response.json",
+        "submit-jobs": fixtures / "api_reference" / "submit_response.json",
+    }
+    for route, sample in routes.items():
+        body = json.dumps(json.loads(sample.read_text()), separators=(",", ":"), ensure_ascii=False)
+        mapping = {
+            "request": {
+                "method": "POST",
+                "url": f"/midjourney/v1/{route}",
+                "headers": {api_key_header: {"matches": ".+"}},
+            },
+            "response": {
+                "status": 200,
+                "headers": {"Content-Type": "application/json"},
+                "body": body,
+            },
+        }
+        (root / "mappings" / f"{route}.json").write_text(json.dumps(mapping, indent=2))
+    return root
+
+
+def _first_line(argv: list[str]) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unavailable"
+    text = (done.stdout or done.stderr).strip()
+    return text.splitlines()[0] if text else "unavailable"
+
+
+def tool_versions() -> dict[str, str]:
+    return {
+        "python": sys.version.split()[0],
+        "java": _first_line(["java", "-version"]),
+        "node": _first_line(["node", "--version"]),
+        "wrk": _first_line(["wrk", "-v"]),
+        "wiremock": _installed_npm_version("wiremock") or "missing",
+        "prism": _installed_npm_version("@stoplight/prism-cli") or "missing",
+    }

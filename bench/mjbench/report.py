@@ -1,0 +1,226 @@
+"""The markdown table of a run's figures, ratios and targets, from the results dict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["markdown_table", "targets"]
+
+PEERS = ("WireMock", "Prism")
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def _ratio(mine: float | None, theirs: float | None) -> str:
+    if mine is None or theirs is None or theirs == 0:
+        return "—"
+    return f"{mine / theirs:.2f}x"
+
+
+def _row(
+    label: str, values: dict[str, float | None], digits: int, target: str, met: bool | None
+) -> str:
+    mine = values.get("mj-mock")
+    cells = [label, _num(mine, digits)]
+    cells += [_num(values.get(peer), digits) for peer in PEERS]
+    cells += [_ratio(mine, values.get(peer)) for peer in PEERS]
+    cells += [target, "—" if met is None else ("yes" if met else "**no**")]
+    return "| " + " | ".join(cells) + " |"
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target of issue 7 with the measured value and whether it is met."""
+    out: list[dict[str, Any]] = []
+    tp = results.get("throughput", {})
+    js1 = {
+        name: tp.get("job_status_1", {}).get(name, {}).get("rps") for name in ("mj-mock", *PEERS)
+    }
+    mock, wire, prism = js1["mj-mock"], js1["WireMock"], js1["Prism"]
+    if mock and wire:
+        out.append(
+            {
+                "target": "job-status (1 id) req/s >= 50% of WireMock",
+                "value": round(mock / wire, 3),
+                "met": mock >= 0.5 * wire,
+            }
+        )
+    if mock and prism:
+        out.append(
+            {
+                "target": "job-status (1 id) req/s ahead of Prism",
+                "value": round(mock / prism, 3),
+                "met": mock > prism,
+            }
+        )
+    cold = results.get("cold_start", {}).get("mj-mock", {}).get("first_answer_s")
+    if cold is not None:
+        out.append({"target": "first answer < 0.5 s", "value": round(cold, 3), "met": cold < 0.5})
+    mem = results.get("memory", {})
+    idle = mem.get("idle_mb", {}).get("mj-mock")
+    if idle is not None:
+        out.append({"target": "RSS idle < 60 MB", "value": round(idle, 1), "met": idle < 60})
+    full = mem.get("mock_with_tasks_mb")
+    if full is not None:
+        out.append(
+            {
+                "target": f"RSS with {mem.get('mock_tasks', 0):,} tasks < 200 MB",
+                "value": round(full, 1),
+                "met": full < 200,
+            }
+        )
+    store = results.get("store_size", {})
+    for label, key in (("1 id", "job_status_1"), ("100 ids", "job_status_100")):
+        # Judged on the in-process timing (best of rounds, no server): the HTTP figures move
+        # with the machine's other load far more than the store could move them.
+        entry = store.get("in_process", {}).get(key, {})
+        ratio = entry.get("full_over_small")
+        if ratio is not None:
+            out.append(
+                {
+                    "target": f"job-status ({label}) cost independent of store size",
+                    "value": round(ratio, 3),
+                    "met": ratio <= 1.1,
+                }
+            )
+    inproc = results.get("inprocess", {}).get("calls_per_s", {})
+    if inproc.get("in_process") and inproc.get("wiremock_session"):
+        for peer_key, label in (
+            ("wiremock_session", "a kept-alive Session"),
+            ("wiremock_post", "plain requests.post"),
+        ):
+            ratio = inproc["in_process"] / inproc[peer_key]
+            out.append(
+                {
+                    "target": f"in-process >= 3x WireMock over loopback ({label})",
+                    "value": round(ratio, 3),
+                    "met": ratio >= 3,
+                }
+            )
+    return out
+
+
+def markdown_table(results: dict[str, Any]) -> str:
+    header = (
+        "| figure | mj-mock | WireMock | Prism | mj-mock ÷ WireMock | mj-mock ÷ Prism "
+        "| target | met |\n|---|--:|--:|--:|--:|--:|---|---|"
+    )
+    rows = [header]
+    tp = results.get("throughput", {})
+    target_by_name = {t["target"]: t for t in targets(results)}
+
+    def met(name: str) -> bool | None:
+        found = target_by_name.get(name)
+        return None if found is None else bool(found["met"])
+
+    labels = {
+        "job_status_1": "job-status, 1 id",
+        "job_status_100": "job-status, 100 ids",
+        "submit": "submit-jobs (real ledger)",
+    }
+    for key, label in labels.items():
+        per = tp.get(key, {})
+        rps = {name: per.get(name, {}).get("rps") for name in ("mj-mock", *PEERS)}
+        target, ok = "", None
+        if key == "job_status_1":
+            target, ok = (
+                "≥ 0.5x WireMock, > Prism",
+                (
+                    bool(met("job-status (1 id) req/s >= 50% of WireMock"))
+                    and bool(met("job-status (1 id) req/s ahead of Prism"))
+                    if met("job-status (1 id) req/s >= 50% of WireMock") is not None
+                    else None
+                ),
+            )
+        rows.append(_row(f"{label}: req/s", rps, 0, target, ok))
+        for pct in ("p50", "p99"):
+            lat = {name: per.get(name, {}).get(f"{pct}_ms") for name in ("mj-mock", *PEERS)}
+            rows.append(_row(f"{label}: {pct} ms", lat, 1, "", None))
+        cpu = {name: per.get(name, {}).get("cpu_us_per_request") for name in ("mj-mock", *PEERS)}
+        rows.append(_row(f"{label}: server CPU µs per request", cpu, 0, "", None))
+    cold = results.get("cold_start", {})
+    rows.append(
+        _row(
+            "first answer after start, s",
+            {n: cold.get(n, {}).get("first_answer_s") for n in ("mj-mock", *PEERS)},
+            2,
+            "< 0.5 s",
+            met("first answer < 0.5 s"),
+        )
+    )
+    mem = results.get("memory", {})
+    rows.append(_row("RSS idle, MB", mem.get("idle_mb", {}), 1, "< 60 MB", met("RSS idle < 60 MB")))
+    rows.append(_row("RSS after the load runs, MB", mem.get("after_load_mb", {}), 1, "", None))
+    if mem.get("mock_with_tasks_mb") is not None:
+        name = f"RSS with {mem.get('mock_tasks', 0):,} tasks < 200 MB"
+        rows.append(
+            _row(
+                f"RSS with {mem.get('mock_tasks', 0):,} tasks, MB",
+                {"mj-mock": mem["mock_with_tasks_mb"]},
+                1,
+                "< 200 MB",
+                met(name),
+            )
+        )
+    store = results.get("store_size", {})
+    for key, label in (("job_status_1", "1 id"), ("job_status_100", "100 ids")):
+        entry = store.get(key)
+        inproc_entry = store.get("in_process", {}).get(key)
+        ok = met(f"job-status ({label}) cost independent of store size")
+        verdict = "—" if ok is None else ("yes" if ok else "**no**")
+        if inproc_entry:
+            full_tasks = store["in_process"]["full_tasks"]
+            rows.append(
+                f"| job-status, {label}, store of 100 → {full_tasks:,} tasks: µs per call "
+                f"in-process (WSGI, best round) | {_num(inproc_entry['small_us'])} → "
+                f"{_num(inproc_entry['full_us'])} | | | "
+                f"{inproc_entry['full_over_small']:.2f}x (full ÷ small) | | ≤ 1.1x | {verdict} |"
+            )
+        if entry:
+            rows.append(
+                f"| job-status, {label}, store of {entry['small_tasks']:,} → "
+                f"{entry['full_tasks']:,} tasks: server req/s | {_num(entry['small_rps'])} → "
+                f"{_num(entry['full_rps'])} | | | {entry['full_over_small']:.2f}x (full ÷ small) "
+                "| | | — |"
+            )
+            rows.append(
+                f"| job-status, {label}, store of {entry['small_tasks']:,} → "
+                f"{entry['full_tasks']:,} tasks: server CPU µs per request (best round) | "
+                f"{_num(entry['small_cpu_us'])} → {_num(entry['full_cpu_us'])} | | | "
+                f"{entry['cpu_full_over_small']:.2f}x (full ÷ small) | | | — |"
+            )
+    inproc = results.get("inprocess", {}).get("calls_per_s", {})
+    if inproc:
+        ip = inproc.get("in_process")
+        post = inproc.get("wiremock_post")
+        sess = inproc.get("wiremock_session")
+        srv = inproc.get("mock_server_session")
+        met_sess = met("in-process >= 3x WireMock over loopback (a kept-alive Session)")
+        met_post = met("in-process >= 3x WireMock over loopback (plain requests.post)")
+        rows.append(
+            f"| in-process job-status calls/s (`requests` through `mock_midjourney`) "
+            f"vs WireMock, `requests.Session` | {_num(ip)} | {_num(sess)} | | "
+            f"{_ratio(ip, sess)} | | ≥ 3x | {'yes' if met_sess else '**no**'} |"
+        )
+        rows.append(
+            f"| … vs WireMock, plain `requests.post` (new connection per call) "
+            f"| {_num(ip)} | {_num(post)} | | {_ratio(ip, post)} | | ≥ 3x "
+            f"| {'yes' if met_post else '**no**'} |"
+        )
+        rows.append(
+            f"| (reference) mj-mock server over loopback, `requests.Session`, calls/s "
+            f"| {_num(srv)} | | | | | | |"
+        )
+    notes = [
+        f"{name} {key}: {per[name]['errors']} socket errors or non-2xx answers"
+        for key, per in tp.items()
+        for name in per
+        if per[name].get("errors")
+    ]
+    if notes:
+        rows.append("")
+        rows.append("Errors during the load runs: " + "; ".join(notes) + ".")
+    return "\n".join(rows)
