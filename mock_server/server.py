@@ -11,7 +11,8 @@ import contextlib
 import json
 import logging
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import waitress
 from waitress.channel import HTTPChannel
@@ -23,6 +24,9 @@ from .backend import MidjourneyBackend
 from .config import Config
 from .errors import ApiError
 from .render import error_body
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 __all__ = ["MockServer", "Ticker"]
 
@@ -85,7 +89,10 @@ class MockServer:
         port: int = 8080,
         threads: int = 8,
         backend: MidjourneyBackend | None = None,
+        wrap_app: Callable[[WSGIApplication], WSGIApplication] | None = None,
     ) -> None:
+        """`wrap_app` puts WSGI middleware around the mock (logging, or a deliberately broken
+        variant for testing a contract suite); the control API and state stay the mock's."""
         # The backend picks its store: `config.state_file` (SQLite) or memory.
         self._owns_backend = backend is None
         # waitress logs "Task queue depth is N" on every queued request under load: noise that
@@ -95,7 +102,7 @@ class MockServer:
         self.config = self.backend.config
         self.app = create_app(backend=self.backend)
         server: Any = waitress.create_server(
-            self.app,
+            wrap_app(self.app) if wrap_app is not None else self.app,
             host=host,
             port=port,
             threads=threads,
