@@ -13,7 +13,7 @@ from .cdn import blueprint as cdn_blueprint
 from .config import Config
 from .control import blueprint as control_blueprint
 from .errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
-from .fault_http import inject_fault
+from .fault_http import drop_answer_if_asked, inject_fault
 from .hooks import HookDispatcher
 from .http import EXTENSION_KEY, error_response
 
@@ -48,6 +48,7 @@ def create_app(config: Config | None = None, backend: MidjourneyBackend | None =
     if config.control_enabled:
         app.register_blueprint(control_blueprint)
     app.before_request(inject_fault)
+    app.after_request(drop_answer_if_asked)
     _register_error_handlers(app, config)
     return app
 

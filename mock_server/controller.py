@@ -144,7 +144,8 @@ class MockController:
         endpoint: str = "*",
     ) -> dict[str, Any]:
         """Misbehave for the next `count` matching requests (default 1), or at random with
-        `probability`: kind is "status", "latency", "drop" or "malformed"."""
+        `probability`: kind is "status", "latency", "drop", "drop-after" (served, then the answer
+        is lost) or "malformed"."""
         spec: dict[str, Any] = {"kind": kind, "endpoint": endpoint}
         for name, value in (
             ("status", status),

@@ -13,13 +13,13 @@ import struct
 import time
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request
 
 from .errors import ApiError
 from .faults import Fault
 from .http import current_backend, error_response
 
-__all__ = ["DROP_HEADER", "MALFORMED_BODY", "inject_fault"]
+__all__ = ["DROP_HEADER", "MALFORMED_BODY", "drop_answer_if_asked", "inject_fault"]
 
 DROP_HEADER = "X-Mj-Mock-Fault"
 MALFORMED_BODY = '{"status": 0, "message": "success", "data": [{"taskId": "'
@@ -52,6 +52,9 @@ def _enact(fault: Fault, config: Any) -> Response | None:
     if fault.kind == "latency":
         time.sleep(fault.latency or 0.0)
         return None
+    if fault.kind == "drop-after":
+        g.mj_mock_drop_answer = True  # served normally; `drop_answer_if_asked` loses the answer
+        return None
     if fault.kind == "malformed":
         return Response(MALFORMED_BODY, status=200, mimetype="application/json")
     if fault.kind == "drop":
@@ -65,6 +68,15 @@ def _enact(fault: Fault, config: Any) -> Response | None:
     response = error_response(error, config)
     if status == 429:
         response.headers["Retry-After"] = "1"
+    return response
+
+
+def drop_answer_if_asked(response: Response) -> Response:
+    """An `after_request` hook: for a drop-after fault, the request was served (a submit's task
+    exists and is charged) but its answer never reaches the client."""
+    if g.pop("mj_mock_drop_answer", False):
+        _drop_connection(request.environ)
+        response.headers[DROP_HEADER] = "drop"
     return response
 
 

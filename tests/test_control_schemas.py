@@ -160,7 +160,7 @@ BROKEN_REQUESTS: list[tuple[str, str, Any, str]] = [
         "kind unknown",
         "control_fault_request",
         {"kind": "timeout"},
-        "kind: 'timeout' is not one of ['drop', 'latency', 'malformed', 'status']",
+        "kind: 'timeout' is not one of ['drop', 'drop-after', 'latency', 'malformed', 'status']",
     ),
     ("status without status", "control_fault_request", {"kind": "status"}, "status: is required"),
     (

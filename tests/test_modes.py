@@ -148,3 +148,12 @@ def test_probabilistic_faults_are_seeded_and_clearable(mj: MockController) -> No
     assert mj.faults[0]["hits"] == codes.count(503)
     mj.clear_faults()
     assert mj.faults == []
+
+
+def test_drop_after_serves_the_request_then_loses_the_answer(mj: MockController) -> None:
+    mj.inject_fault("drop-after", endpoint="submit-jobs")
+    with pytest.raises(requests.ConnectionError):
+        requests.post(mj.base_url + SUBMIT, json={"prompt": "x"}, headers={"API-KEY": mj.api_key})
+    (task,) = mj.tasks  # the submit happened and was charged, though the client never heard
+    assert task["cost"] == 2 and mj.quota() == 1_000_000 - 2
+    assert _submit(mj, "next")["status"] == 0

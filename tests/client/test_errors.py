@@ -278,3 +278,13 @@ def test_error_strings_name_both_statuses() -> None:
     assert str(error) == "submit-jobs: quota not enough (HTTP 200, code 1001)"
     assert str(ServerError("x", http_status=503, code=503)) == "x (HTTP 503)"
     assert str(TransportError("y")) == "y"
+
+
+def test_a_submit_whose_answer_is_lost_is_not_sent_again(mj_mock: MockController) -> None:
+    """The case the no-resubmit rule exists for: the task was created and charged, the answer
+    was lost. A retry would create and charge a second task."""
+    mj_mock.inject_fault("drop-after", endpoint="submit-jobs")
+    client = MidjourneyClient(mj_mock.api_key, mj_mock.base_url)
+    with pytest.raises(TransportError):
+        client.submit("a cat")
+    assert len(mj_mock.tasks) == 1
