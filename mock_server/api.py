@@ -3,15 +3,11 @@ backend, render. Routes mirror the real API exactly; nothing else is exposed und
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, request
 
-import schemas
-
 from .backend import SubmitRequest
-from .errors import InvalidRequest, Unauthorized
-from .http import current_backend, json_response, read_json_body
+from .errors import Unauthorized
+from .http import current_backend, json_response, read_json_body, validated
 from .render import job_status_body, submit_success_body
 
 __all__ = ["STATUS_PATH", "SUBMIT_PATH", "blueprint"]
@@ -38,14 +34,6 @@ def _authenticated_key() -> str:
         raise
 
 
-def _validated(schema_name: str, body: Any) -> dict[str, Any]:
-    problems = schemas.errors(schema_name, body)
-    if problems:
-        raise InvalidRequest("; ".join(problems[:3]))
-    result: dict[str, Any] = body
-    return result
-
-
 @blueprint.post(SUBMIT_PATH)
 def submit_jobs() -> Response:
     backend = current_backend()
@@ -54,7 +42,7 @@ def submit_jobs() -> Response:
     body = read_json_body(config)
     if config.lenient_modes and isinstance(body, dict) and body.get("mode") in LENIENT_MODE_ALIASES:
         body["mode"] = LENIENT_MODE_ALIASES[body["mode"]]
-    fields = _validated("submit_request", body)
+    fields = validated("submit_request", body)
     hook_url = fields.get("hookUrl") or None
     task = backend.submit(
         api_key,
@@ -72,6 +60,6 @@ def submit_jobs() -> Response:
 def job_status() -> Response:
     backend = current_backend()
     api_key = _authenticated_key()
-    fields = _validated("job_status_request", read_json_body(backend.config))
+    fields = validated("job_status_request", read_json_body(backend.config))
     tasks = backend.job_status(api_key, fields["taskIds"])
     return json_response(job_status_body(tasks, backend.config))

@@ -80,9 +80,7 @@ def _register_error_handlers(app: Flask, config: Config) -> None:
                 f"request body too large; the limit is {config.max_body_bytes} bytes"
             )
         else:
-            api_error = ApiError(error.description or error.name)
-            api_error.http_status = code
-            api_error.body_status = code
+            api_error = ApiError(error.description or error.name, status=code)
         response = error_response(api_error, config)
         if code == 405:
             valid = error.valid_methods if hasattr(error, "valid_methods") else None
@@ -93,7 +91,5 @@ def _register_error_handlers(app: Flask, config: Config) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         log.exception("unexpected error in the mock")
-        api_error = ApiError("internal error in the mock; see its log")
-        api_error.http_status = 500
-        api_error.body_status = 500
+        api_error = ApiError("internal error in the mock; see its log", status=500)
         return error_response(api_error, config)

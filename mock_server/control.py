@@ -14,13 +14,11 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-import schemas
-
 from .backend import MidjourneyBackend
-from .errors import InvalidRequest, NotFound, Unauthorized
-from .http import current_backend, json_response, read_json_body
+from .errors import NotFound, Unauthorized
+from .http import current_backend, json_response, read_json_body, validated
 from .models import Account, Task
-from .render import task_item
+from .render import epoch_millis, task_item
 
 __all__ = ["TOKEN_HEADER", "blueprint", "clock_view", "key_view", "mock_version", "task_view"]
 
@@ -37,7 +35,7 @@ def mock_version() -> str:
 
 
 def _millis(seconds: float | None) -> int | None:
-    return None if seconds is None else int(seconds * 1000)
+    return None if seconds is None else epoch_millis(seconds)
 
 
 def task_view(task: Task, backend: MidjourneyBackend) -> dict[str, Any]:
@@ -78,7 +76,7 @@ def clock_view(backend: MidjourneyBackend) -> dict[str, Any]:
     now = backend.clock.now()
     return {
         "now": now,
-        "nowMillis": int(now * 1000),
+        "nowMillis": epoch_millis(now),
         "manual": backend.clock.manual,
         "timeScale": backend.config.time_scale,
     }
@@ -88,12 +86,7 @@ def _body(schema_name: str, *, optional: bool = False) -> dict[str, Any]:
     backend = current_backend()
     if optional and not request.get_data(cache=True).strip():
         return {}
-    body = read_json_body(backend.config)
-    problems = schemas.errors(schema_name, body)
-    if problems:
-        raise InvalidRequest("; ".join(problems[:3]))
-    result: dict[str, Any] = body
-    return result
+    return validated(schema_name, read_json_body(backend.config))
 
 
 @blueprint.before_request

@@ -27,8 +27,12 @@ class ApiError(Exception):
     body_status: int = 400
     default_message: str = "bad request"
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, status: int | None = None) -> None:
+        """`status` sets the HTTP and body status at once, for errors without a class of their
+        own (an injected 503, an HTTP error raised by Werkzeug or waitress, a 500)."""
         self.message = message or self.default_message
+        if status is not None:
+            self.http_status = self.body_status = status
         super().__init__(self.message)
 
 

@@ -63,8 +63,7 @@ def _enact(fault: Fault, config: Any) -> Response | None:
         response.headers[DROP_HEADER] = "drop"
         return response
     status = fault.status or 500
-    error = ApiError(f"injected fault {fault.fault_id}: HTTP {status}")
-    error.http_status = error.body_status = status
+    error = ApiError(f"injected fault {fault.fault_id}: HTTP {status}", status=status)
     response = error_response(error, config)
     if status == 429:
         response.headers["Retry-After"] = "1"

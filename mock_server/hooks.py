@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from .errors import NotFound
 from .models import Task
-from .render import hook_payload
+from .render import epoch_millis, hook_payload
 
 if TYPE_CHECKING:
     import requests
@@ -83,8 +83,8 @@ class HookAttempt:
             "url": self.url,
             "attempt": self.attempt,
             "payload": self.payload,
-            "scheduledAt": int(self.scheduled_at * 1000),
-            "sentAt": None if self.sent_at is None else int(self.sent_at * 1000),
+            "scheduledAt": epoch_millis(self.scheduled_at),
+            "sentAt": None if self.sent_at is None else epoch_millis(self.sent_at),
             "responseStatus": self.response_status,
             "error": self.error,
             "durationMs": self.duration_ms,

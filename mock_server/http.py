@@ -12,12 +12,14 @@ from typing import Any
 
 from flask import Response, current_app, request
 
+import schemas
+
 from .backend import MidjourneyBackend
 from .config import Config
 from .errors import ApiError, InvalidRequest, UnsupportedMediaType
 from .render import error_body
 
-__all__ = ["current_backend", "error_response", "json_response", "read_json_body"]
+__all__ = ["current_backend", "error_response", "json_response", "read_json_body", "validated"]
 
 EXTENSION_KEY = "mj_mock"
 
@@ -74,6 +76,15 @@ def _reject_lone_surrogates(value: Any) -> None:
                 raise InvalidRequest(
                     f"body is not valid JSON text: lone UTF-16 surrogate \\u{code:04x} in a string"
                 ) from None
+
+
+def validated(schema_name: str, body: Any) -> dict[str, Any]:
+    """`body` if it matches the schema, else a 400 naming the first few problems."""
+    problems = schemas.errors(schema_name, body)
+    if problems:
+        raise InvalidRequest("; ".join(problems[:3]))
+    result: dict[str, Any] = body
+    return result
 
 
 def read_json_body(config: Config) -> Any:

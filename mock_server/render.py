@@ -13,6 +13,7 @@ from .errors import ApiError
 from .models import Task, TaskStatus
 
 __all__ = [
+    "epoch_millis",
     "error_body",
     "hook_payload",
     "image_urls",
@@ -28,7 +29,8 @@ def status_code(code: int, config: Config) -> int | str:
     return str(code) if config.status_as_string else code
 
 
-def _millis(epoch_seconds: float) -> int:
+def epoch_millis(epoch_seconds: float) -> int:
+    """[doc] Times on the wire are epoch milliseconds; the clock keeps epoch seconds."""
     return int(epoch_seconds * 1000)
 
 
@@ -45,11 +47,11 @@ def task_item(task: Task, config: Config) -> dict[str, Any]:
             images=image_urls(task, config),
             prompt=task.prompt,
             mjPrompt=task.mj_prompt,
-            createdAt=_millis(task.created_at),
+            createdAt=epoch_millis(task.created_at),
             meta={"width": task.width, "height": task.height},
         )
     elif task.status == TaskStatus.FAILED:
-        item.update(createdAt=_millis(task.created_at), failReason=task.fail_reason)
+        item.update(createdAt=epoch_millis(task.created_at), failReason=task.fail_reason)
     return item
 
 

@@ -63,8 +63,7 @@ def _json_error_channel(config: Config) -> type[HTTPChannel]:
     class JsonErrorTask(ErrorTask):  # type: ignore[misc]
         def execute(self) -> None:
             error = self.request.error
-            api_error = ApiError(f"{error.reason}: {error.body}")
-            api_error.http_status = api_error.body_status = error.code
+            api_error = ApiError(f"{error.reason}: {error.body}", status=error.code)
             body = json.dumps(error_body(api_error, config), separators=(",", ":")).encode()
             self.status = f"{error.code} {error.reason}"
             self.response_headers.append(("Content-Type", "application/json"))
