@@ -115,22 +115,24 @@ def control(target: Target) -> MockController:
     return target.control
 
 
-@pytest.fixture
-def completed_task(target: Target) -> FinishedTask:
+def _shared_finished_task(target: Target, name: str, prompt: str) -> FinishedTask:
+    """One finished task per run and name, shared by every test that needs one (budget)."""
+
     def make() -> FinishedTask:
         hook = target.live_hook_site.url if target.live_hook_site is not None else None
-        return target.run_task(COMPLETED_PROMPT, hook_url=hook, mode="fast")
+        return target.run_task(prompt, hook_url=hook, mode="fast")
 
-    return target.shared_task("completed", make)
+    return target.shared_task(name, make)
+
+
+@pytest.fixture
+def completed_task(target: Target) -> FinishedTask:
+    return _shared_finished_task(target, "completed", COMPLETED_PROMPT)
 
 
 @pytest.fixture
 def failed_task(target: Target) -> FinishedTask:
-    def make() -> FinishedTask:
-        hook = target.live_hook_site.url if target.live_hook_site is not None else None
-        return target.run_task(FAILED_PROMPT, hook_url=hook, mode="fast")
-
-    return target.shared_task("failed", make)
+    return _shared_finished_task(target, "failed", FAILED_PROMPT)
 
 
 @pytest.fixture
