@@ -16,10 +16,14 @@ from .errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
 from .fault_http import drop_answer_if_asked, inject_fault
 from .hooks import HookDispatcher
 from .http import EXTENSION_KEY, error_response
+from .ui import blueprint as ui_blueprint
 
 __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
+
+# The dashboard (/__mock/ui) is part of the control plane: nested, it is guarded by the same rules.
+control_blueprint.register_blueprint(ui_blueprint)
 
 _KNOWN_ROUTES = "POST /midjourney/v1/submit-jobs and POST /midjourney/v1/job-status"
 # A 100 kB path must not come back as a 100 kB message (nor fill the log).

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import click
 
@@ -178,5 +179,9 @@ def serve(
         click.echo(f"  control API at {server.url}/__mock (token required)")
     else:
         click.echo(f"  control API at {server.url}/__mock")
+    if config.control_enabled:
+        # The page itself is tokenless; it takes the token from this URL into sessionStorage.
+        token = f"?token={quote(config.control_token, safe='')}" if config.control_token else ""
+        click.echo(f"  dashboard at {server.url}/__mock/ui{token}")
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hmac
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from .backend import MidjourneyBackend
 from .errors import NotFound, Unauthorized
@@ -20,9 +20,19 @@ from .http import current_backend, json_response, read_json_body, validated
 from .models import Account, Task
 from .render import epoch_millis, task_item
 
-__all__ = ["TOKEN_HEADER", "blueprint", "clock_view", "key_view", "mock_version", "task_view"]
+__all__ = [
+    "TOKEN_HEADER",
+    "blueprint",
+    "clock_view",
+    "key_view",
+    "mock_version",
+    "public",
+    "task_view",
+]
 
 TOKEN_HEADER = "X-Mock-Token"
+_PUBLIC = "mj_mock_public"
+View = TypeVar("View")
 
 blueprint = Blueprint("mock_control", __name__, url_prefix="/__mock")
 
@@ -82,6 +92,13 @@ def clock_view(backend: MidjourneyBackend) -> dict[str, Any]:
     }
 
 
+def public(view: View) -> View:
+    """Mark a view under /__mock that serves no state (the dashboard's page and its static
+    files): it needs no token, so a browser can load it and then send the token itself."""
+    setattr(view, _PUBLIC, True)
+    return view
+
+
 def _body(schema_name: str, *, optional: bool = False) -> dict[str, Any]:
     backend = current_backend()
     if optional and not request.get_data(cache=True).strip():
@@ -92,7 +109,8 @@ def _body(schema_name: str, *, optional: bool = False) -> dict[str, Any]:
 @blueprint.before_request
 def _check_token() -> None:
     token = current_backend().config.control_token
-    if token is None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if token is None or getattr(view, _PUBLIC, False):
         return
     given = request.headers.get(TOKEN_HEADER, "")
     if not given and request.headers.get("Authorization", "").startswith("Bearer "):

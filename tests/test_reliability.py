@@ -317,6 +317,8 @@ def _control_requests(app: Flask) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/__mock"):
             continue
+        if getattr(app.view_functions[rule.endpoint], "mj_mock_public", False):
+            continue  # the dashboard's static page and files: tests/test_dashboard.py
         url = rule.rule
         for argument in rule.arguments:
             url = url.replace(f"<{argument}>", "some-id")
