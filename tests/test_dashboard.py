@@ -9,11 +9,16 @@ answers in under 200 ms with 10,000 tasks (the issue's acceptance bound).
 
 from __future__ import annotations
 
+import os
+import signal
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -104,6 +109,36 @@ def test_without_the_control_api_there_is_no_dashboard() -> None:
     client = create_app(Config(api_keys={KEY: 10}, control_enabled=False)).test_client()
     for path in (UI, DATA, f"{UI}/static/dashboard.js"):
         assert_error(client.get(path), 404, 404)
+
+
+def test_the_start_up_banner_links_the_dashboard_with_its_token() -> None:
+    token = "t0k en/&"  # survives the trip through the URL
+    command = [
+        sys.executable,
+        "-c",
+        "from mock_server.cli import main; main()",
+        "serve",
+        "--port",
+        "0",
+        "--control-token",
+        token,
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(4)]
+        assert lines[-1].startswith("  dashboard at http://127.0.0.1:"), lines
+        link = urlsplit(lines[-1].split()[-1])
+        assert link.path == UI and parse_qs(link.query) == {"token": [token]}
+        base = f"{link.scheme}://{link.netloc}"
+        assert requests.get(base + UI, timeout=10).status_code == 200
+        assert requests.get(base + DATA, timeout=10).status_code == 401
+        given = {"X-Mock-Token": parse_qs(link.query)["token"][0]}
+        assert requests.get(base + DATA, headers=given, timeout=10).status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
 
 
 # -- the data ----------------------------------------------------------------------------------
