@@ -49,7 +49,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class HookPolicy:
-    """[decision] How hookUrl callbacks are delivered; CONTRACT.md documents only 'a POST'."""
+    """How hookUrl callbacks are delivered. The body's envelope is the Python guide's [doc];
+    retries, timeouts and host limits are [decision]s (the docs say only "a POST")."""
 
     retries: int = 3
     backoff_seconds: tuple[float, ...] = (1.0, 2.0, 4.0)
