@@ -78,7 +78,7 @@ Checked in this order; the first one found is the failReason:
      sw              integer 0..1000
      ow              integer 1..1000
      exp             integer 0..100
-     (fixed)
+     (fixed rules, or a table named below)
      q               a number equal to one of .25, .5, 1, 2, 4 (``0.25``, ``1.0`` fine)
      iw              a number from 0 to 3 (``1.5``, ``.5`` fine)
      v               exactly one of ``versions``: 1, 2, 3, 4, 5, 5.0, 5.1, 5.2, 6,
