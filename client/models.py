@@ -76,6 +76,8 @@ class Task:
     width: int | None = None
     height: int | None = None
     fail_reason: str | None = None
+    image: str | None = None
+    """The single URL the provider's Python guide reads (the mock's 2x2 grid)."""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
@@ -106,11 +108,11 @@ class Task:
                 f"task {task_id}: unknown status {item.get('status')!r:.40} (expected 0, 1 or 2)"
             )
         images = item.get("images")
+        single = _str_or_none(item.get("image"))
         if isinstance(images, list):
             urls = tuple(url for url in images if isinstance(url, str))
         else:
-            single = item.get("image")
-            urls = (single,) if isinstance(single, str) else ()
+            urls = (single,) if single is not None else ()
         meta = item.get("meta")
         meta = meta if isinstance(meta, Mapping) else {}
         reason = _str_or_none(item.get("failReason"))
@@ -118,6 +120,7 @@ class Task:
             task_id=task_id,
             status=status,
             job_id=_str_or_none(item.get("jobId")),
+            image=single,
             images=urls,
             prompt=_str_or_none(item.get("prompt")),
             mj_prompt=_str_or_none(item.get("mjPrompt")),

@@ -30,7 +30,7 @@ pytest_plugins = ("contract_tests.plugin",)
 # The documented sample prompt [doc]: its grid is 816x1456 in the docs' own job-status sample.
 COMPLETED_PROMPT = "a dog play with a boy --niji 6 --ar 9:16"
 # The docs' failReason sample is this personalize code [doc].
-FAILED_PROMPT = "a cat sitting on a windowsill --p 123123"
+FAILED_PROMPT = "A cute kitten --p 123123"
 SECOND_KEY = "contract-second-key"
 DRAINED_KEY = "contract-drained-key"
 

@@ -39,7 +39,7 @@ ID_ALPHABET = string.ascii_letters + string.digits + "_-"
 
 subjects = st.lists(st.sampled_from(WORDS), min_size=2, max_size=7).map(" ".join)
 
-# Parameters and values Midjourney v6/v7 and niji 6 accept [CONTRACT.md; Midjourney's docs].
+# Parameters and values Midjourney v6 to v8.1 and niji 6/7 accept [CONTRACT.md; Midjourney's docs].
 _VALID_PARAMS: dict[str, st.SearchStrategy[str]] = {
     "ar": st.sampled_from(TABLE_RATIOS),
     "chaos": st.integers(0, 100).map(str),
@@ -47,7 +47,9 @@ _VALID_PARAMS: dict[str, st.SearchStrategy[str]] = {
     "seed": st.integers(0, 4_294_967_295).map(str),
     "weird": st.integers(0, 3000).map(str),
     "no": st.sampled_from(WORDS),
-    "model": st.sampled_from(["--v 6", "--v 6.1", "--v 7", "--niji 6"]),
+    "model": st.sampled_from(
+        ["--v 6", "--v 6.1", "--v 7", "--v 8", "--v 8.1", "--niji 6", "--niji 7"]
+    ),
 }
 
 
@@ -77,7 +79,7 @@ def out_of_range_prompts(draw: st.DrawFn) -> str:
         st.one_of(
             st.integers(101, 100_000).map(lambda v: f"--chaos {v}"),
             st.integers(1001, 100_000).map(lambda v: f"--stylize {v}"),
-            st.integers(8, 99).map(lambda v: f"--v {v}"),
+            st.integers(9, 99).map(lambda v: f"--v {v}"),
             st.integers(1, 50).map(lambda v: f"--ar 0:{v}"),
         )
     )

@@ -21,7 +21,9 @@ BAD_KEYS = {
 @pytest.mark.parametrize("case", sorted(BAD_KEYS))
 def test_submit_refuses_a_bad_key(target: Target, case: str) -> None:
     # A valid body, so a refusal can only be about the key.
-    response = target.post_submit({"prompt": "a red fox --ar 16:9"}, key=BAD_KEYS[case])
+    response = target.post_submit(
+        {"prompt": "a futuristic city at sunset --ar 16:9 --niji 7"}, key=BAD_KEYS[case]
+    )
     assert_rejected(target, response, mock_http=401)
 
 
@@ -42,6 +44,6 @@ def test_a_bad_key_does_not_reveal_tasks(target: Target, completed_task: Finishe
 def test_authorization_header_is_not_the_key(target: Target) -> None:
     """[doc] the key goes in `API-KEY`, not `Authorization`; the mock refuses the latter."""
     response = target.post_submit(
-        {"prompt": "a red fox"}, key=None, headers={"Authorization": f"Bearer {target.api_key}"}
+        {"prompt": "A cute kitten"}, key=None, headers={"Authorization": f"Bearer {target.api_key}"}
     )
     assert_rejected(target, response, mock_http=401)

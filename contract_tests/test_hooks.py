@@ -31,7 +31,9 @@ def _task_with_hook(
         task: FinishedTask = request.getfixturevalue(f"{kind}_task")
         assert task.hook_url == hook_site.url
         return task
-    prompt = "a red fox --ar 16:9" if kind == "completed" else "a red fox --p 123123"
+    prompt = (
+        "a boy play with a girl --niji 7" if kind == "completed" else "A cute kitten --p 123123"
+    )
     return target.run_task(prompt, hook_url=hook_site.url)
 
 

@@ -73,7 +73,7 @@ def test_a_failed_task_says_why(target: Target, failed_task: FinishedTask) -> No
     "ratio", [f"{w}:{h}" for (w, h) in GRID_SIZES if (w, h) != (9, 16)] + ["none"]
 )
 def test_every_published_aspect_ratio_has_its_grid_size(target: Target, ratio: str) -> None:
-    prompt = "a lighthouse at dawn" + ("" if ratio == "none" else f" --ar {ratio}")
+    prompt = "a serene mountain lake at dawn" + ("" if ratio == "none" else f" --ar {ratio}")
     task = target.run_task(prompt)
     assert task.status == 1, task.item
     meta = task.item["meta"]

@@ -22,7 +22,7 @@ BUSY_KEY = "contract-busy-key"
 
 def test_an_account_without_quota_gets_1001(target: Target, drained_key: str) -> None:
     with target.budget.reserve() as reservation:
-        response = target.post_submit({"prompt": "a red fox", "mode": "fast"}, key=drained_key)
+        response = target.post_submit({"prompt": "A cute kitten", "mode": "fast"}, key=drained_key)
         reservation.used = response.status_code == 200 and body_status(response.json()) == 0
     body = assert_rejected(target, response, mock_http=200, mock_code=1001)
     schemas.validate("submit_response", body)
@@ -37,14 +37,14 @@ def test_quota_runs_out_after_the_documented_costs(target: Target, control: Mock
     control.add_key(TRIAL_KEY, 10)
     for _ in range(5):
         target.submit("a red fox", key=TRIAL_KEY, mode="fast")
-    response = target.post_submit({"prompt": "a red fox", "mode": "fast"}, key=TRIAL_KEY)
+    response = target.post_submit({"prompt": "A cute kitten", "mode": "fast"}, key=TRIAL_KEY)
     assert body_status(assert_rejected(target, response, mock_http=200, mock_code=1001)) == 1001
-    response = target.post_submit({"prompt": "a red fox", "mode": "relaxed"}, key=TRIAL_KEY)
+    response = target.post_submit({"prompt": "A cute kitten", "mode": "relaxed"}, key=TRIAL_KEY)
     assert_rejected(target, response, mock_http=200, mock_code=1001)
     assert control.quota(TRIAL_KEY) == 0
     control.add_key(TRIAL_KEY, 1)
     assert assert_success_submit(
-        target.post_submit({"prompt": "a red fox", "mode": "relaxed"}, key=TRIAL_KEY).json()
+        target.post_submit({"prompt": "A cute kitten", "mode": "relaxed"}, key=TRIAL_KEY).json()
     )
     assert control.quota(TRIAL_KEY) == 0
 
@@ -54,14 +54,14 @@ def test_the_eleventh_task_in_progress_gets_1002(target: Target, control: MockCo
     """[doc] at most 10 tasks in progress per account."""
     control.add_key(BUSY_KEY, 1000)
     running = [target.submit("a red fox", key=BUSY_KEY)[0] for _ in range(10)]
-    response = target.post_submit({"prompt": "a red fox"}, key=BUSY_KEY)
+    response = target.post_submit({"prompt": "A cute kitten"}, key=BUSY_KEY)
     body = assert_rejected(target, response, mock_http=200, mock_code=1002)
     assert body_status(body) == 1002
     # Nothing was charged for the refusal, and a finished task frees a slot.
     assert control.quota(BUSY_KEY) == 1000 - 2 * 10
     control.complete(running[0])
     target.submit("a red fox", key=BUSY_KEY)
-    response = target.post_submit({"prompt": "a red fox"}, key=BUSY_KEY)
+    response = target.post_submit({"prompt": "A cute kitten"}, key=BUSY_KEY)
     assert_rejected(target, response, mock_http=200, mock_code=1002)
     # Other accounts are not affected.
     target.submit("a red fox")
@@ -73,5 +73,5 @@ def test_1001_wins_over_1002(target: Target, control: MockController) -> None:
     control.add_key(BUSY_KEY, 20)
     for _ in range(10):
         target.submit("a red fox", key=BUSY_KEY)
-    response = target.post_submit({"prompt": "a red fox"}, key=BUSY_KEY)
+    response = target.post_submit({"prompt": "A cute kitten"}, key=BUSY_KEY)
     assert_rejected(target, response, mock_http=200, mock_code=1001)

@@ -1,4 +1,4 @@
-"""`/cdn/<jobId>/0_<i>.png`: the images of completed tasks, fetchable offline.
+"""`/cdn/<jobId>/0_<i>.png` and `grid_0.png`: the images of completed tasks, fetchable offline.
 
 Public like Midjourney's CDN (no API-KEY). Apps under test download what `images` lists; with
 `--image-base-url http://host:port/cdn` those URLs point here.
@@ -10,7 +10,7 @@ from flask import Blueprint, Response
 
 from .errors import NotFound
 from .http import current_backend
-from .images import IMAGE_NAMES, placeholder_png
+from .images import GRID_NAME, IMAGE_NAMES, grid_png, placeholder_png
 
 __all__ = ["CDN_PREFIX", "blueprint"]
 
@@ -21,10 +21,14 @@ blueprint = Blueprint("mock_cdn", __name__, url_prefix=CDN_PREFIX)
 
 @blueprint.get("/<job_id>/<image>")
 def image(job_id: str, image: str) -> Response:
-    if image not in IMAGE_NAMES:
-        raise NotFound(f"no image {image!r}; a job has {', '.join(IMAGE_NAMES)}")
+    if image not in IMAGE_NAMES and image != GRID_NAME:
+        names = ", ".join((*IMAGE_NAMES, GRID_NAME))
+        raise NotFound(f"no image {image!r}; a job has {names}")
     task = current_backend().completed_task_by_job_id(job_id)
-    png = placeholder_png(task.job_id, IMAGE_NAMES.index(image), task.width, task.height)
+    if image == GRID_NAME:
+        png = grid_png(task.job_id, task.width, task.height)
+    else:
+        png = placeholder_png(task.job_id, IMAGE_NAMES.index(image), task.width, task.height)
     response = Response(png, mimetype="image/png")
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

@@ -52,6 +52,10 @@ def build_config(
         values["time_scale"] = REAL_CLOCK_TIME_SCALE
     if seed is not None:
         values["seed"] = seed
+    flags = dict(flags)
+    hook_envelope = flags.pop("hook_envelope", None)
+    if hook_envelope is not None:  # `--hook-envelope/--hook-bare` is `hooks.envelope`
+        values["hooks"] = {**values.get("hooks", {}), "envelope": hook_envelope}
     values.update({name: value for name, value in flags.items() if value is not None})
     return Config.from_mapping(values)
 
@@ -100,11 +104,21 @@ def main() -> None:
     envvar="MJ_MOCK_TIME_SCALE",
     help=f"Model seconds per wall second (real clock default {REAL_CLOCK_TIME_SCALE:g}).",
 )
-@click.option("--seed", type=int, envvar="MJ_MOCK_SEED", help="Seeds ids and durations.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    envvar="MJ_MOCK_SEED",
+    help="Seeds ids and durations (default: a random seed, printed at start; reuse it to replay).",
+)
 @click.option("--image-base-url", help="Base of image URLs (default https://cdn.midjourney.com).")
 @click.option("--status-as-string/--status-as-integer", default=None, help="Body status form.")
 @click.option("--job-status-envelope/--job-status-bare", default=None)
 @click.option("--lenient-modes/--strict-modes", default=None, help="Accept relax/turbo.")
+@click.option(
+    "--hook-envelope/--hook-bare",
+    default=None,
+    help='hookUrl body: {"status": 0, "data": item} (default, as the Python guide) or the item.',
+)
 @click.option(
     "--control/--no-control",
     "control_enabled",
@@ -136,6 +150,7 @@ def serve(
     status_as_string: bool | None,
     job_status_envelope: bool | None,
     lenient_modes: bool | None,
+    hook_envelope: bool | None,
     control_enabled: bool | None,
     control_token: str | None,
     state_file: str | None,
@@ -156,11 +171,13 @@ def serve(
                 "status_as_string": status_as_string,
                 "job_status_envelope": job_status_envelope,
                 "lenient_modes": lenient_modes,
+                "hook_envelope": hook_envelope,
                 "control_enabled": control_enabled,
                 "control_token": control_token,
                 "state_file": state_file,
             },
         )
+
         server = MockServer(config, host=host, port=port, threads=threads)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc

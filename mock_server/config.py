@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -33,6 +34,7 @@ __all__ = [
     "keys_from_env",
     "load_config_file",
     "parse_key_spec",
+    "random_seed",
 ]
 
 DEFAULT_BASE_URL = "https://api.midjourney-api.com"
@@ -47,14 +49,21 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class HookPolicy:
-    """[decision] How hookUrl callbacks are delivered; CONTRACT.md documents only 'a POST'."""
+    """How hookUrl callbacks are delivered. The body's envelope is the Python guide's [doc];
+    retries, timeouts and host limits are [decision]s (the docs say only "a POST")."""
 
     retries: int = 3
     backoff_seconds: tuple[float, ...] = (1.0, 2.0, 4.0)
     attempt_timeout: float = 10.0
-    envelope: bool = False
+    # [doc: the provider's Python guide] `{"status": 0, "data": item}`; False sends the bare item.
+    envelope: bool = True
     allowed_hosts: frozenset[str] | None = None
     max_response_bytes: int = 64 * 1024
+
+
+def random_seed() -> int:
+    """A seed for a run that was given none: unpredictable, and short enough to retype."""
+    return secrets.randbelow(1_000_000_000)
 
 
 def _default_durations() -> dict[str, tuple[float, float]]:
@@ -71,7 +80,9 @@ class Config:
     clock: Clock = field(default_factory=RealClock)
     # Model seconds per wall second: durations and timeouts are divided by it.
     time_scale: float = 1.0
-    seed: int = 0
+    # [decision] A fresh random seed per run unless one is given, so ids differ across restarts
+    # (clients store task ids); the banner and /__mock/health show it, and `--seed N` replays.
+    seed: int = field(default_factory=lambda: random_seed())
     durations: dict[str, tuple[float, float]] = field(default_factory=_default_durations)
     mode_costs: dict[str, int] = field(default_factory=lambda: {"fast": 2, "relaxed": 1})
     refund_failed: bool = True
@@ -94,6 +105,8 @@ class Config:
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
             raise ConfigError("time_scale must be positive")
+        if self.seed < 0:
+            raise ConfigError(f"seed must be >= 0, got {self.seed}")
         if self.max_in_progress < 1:
             raise ConfigError("max_in_progress must be at least 1")
         for mode, (low, high) in self.durations.items():
@@ -132,6 +145,8 @@ def _converted(name: str, value: Any, known: set[str]) -> dict[str, Any]:
         return {"prompt_rules": _prompt_rules_from_mapping(value)}
     if name == "hooks":
         return {"hooks": _hook_policy_from_mapping(value)}
+    if name == "seed":
+        return {"seed": random_seed() if value is None else int(value)}
     if name == "durations":
         return {"durations": {m: (float(r[0]), float(r[1])) for m, r in value.items()}}
     if name in known:
@@ -169,11 +184,28 @@ def _prompt_rules_from_mapping(value: Mapping[str, Any]) -> PromptRules:
             changes[name] = frozenset(str(v) for v in item)
         elif name == "max_prompt_chars":
             changes[name] = int(item)
+        elif name in ("versions", "niji_versions", "styles"):
+            changes[name] = tuple(_table_value(v) for v in item)
+        elif name == "extra_parameters":
+            changes[name] = frozenset(str(v).lower().lstrip("-") for v in item)
+        elif name == "ranges":
+            # A table merges into the defaults, so `ranges = { stylize = [0, 2000] }` widens
+            # one parameter without restating the others.
+            merged = dict(rules.ranges)
+            merged.update({str(k): (int(r[0]), int(r[1])) for k, r in item.items()})
+            changes[name] = merged
         elif name in {f.name for f in fields(PromptRules)}:
             changes[name] = item
         else:
             raise ConfigError(f"unknown prompt_rules setting {name!r}")
     return replace(rules, **changes)
+
+
+def _table_value(value: Any) -> str:
+    """A version as written: TOML `8.2` and `"8.2"` both mean `--v 8.2`."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ConfigError(f"table values must be strings or numbers, got {value!r}")
+    return str(value)
 
 
 def _hook_policy_from_mapping(value: Mapping[str, Any]) -> HookPolicy:

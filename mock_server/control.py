@@ -128,6 +128,7 @@ def health() -> Response:
             "version": mock_version(),
             "tasks": backend.task_count(),
             "clock": "manual" if backend.clock.manual else "real",
+            "seed": backend.config.seed,
         }
     )
 

@@ -24,11 +24,19 @@ Reading a prompt
   at the end of a prompt, so every token after a parameter, up to the next parameter, is that
   parameter's value (``--no red car --ar 1:1`` gives ``no`` = ``red car``). A consequence:
   ``a cat --ar 16:9 in the rain`` fails with an invalid aspect ratio ``16:9 in the rain``.
-- Known parameters: ar, v, niji, p, chaos, stylize, q, seed, no, weird, tile, raw, style, iw,
-  cref, sref, cw, sw, stop, repeat, fast, relax, turbo, draft, exp, oref, ow.
-  Flags take no value: tile, raw, fast, relax, turbo, draft. ``p`` and ``niji`` may be bare
-  (``--p`` uses the account's default profile, ``--niji`` the default Niji version).
-  All others need a value.
+- Known parameters (the default tables, current as of Midjourney V8.1, the default model since
+  June 2026): ar, v, niji, p, chaos, stylize, q, seed, no, weird, tile, raw, style, iw, cref,
+  sref, cw, sw, sv, stop, repeat, fast, relax, turbo, draft, hd, exp, oref, ow, video, motion,
+  loop, end, bs, public, stealth, plus every name in ``PromptRules.extra_parameters``.
+  Flags take no value: tile, raw, fast, relax, turbo, draft, hd, video, loop, public, stealth.
+  ``p``, ``niji`` and ``v`` may be bare (``--p`` uses the account's default profile,
+  ``--niji`` and ``--v`` the default version). All others need a value; names in
+  ``extra_parameters`` take any value or none.
+- The tables are configuration (``Config.prompt_rules``, the ``[mock.prompt_rules]`` table of a
+  config file), so a Midjourney release newer than the mock is one setting away, not a patch:
+  ``versions`` (``--v``), ``niji_versions`` (``--niji``), ``styles`` (``--style``), ``ranges``
+  (the integer parameters below) and ``extra_parameters``. A failReason caused by a table names
+  the setting that would allow the value.
 
 ``mj_prompt``
 -------------
@@ -44,7 +52,8 @@ Checked in this order; the first one found is the failReason:
 1. ``Prompt is empty`` -- no text before the first parameter (or nothing at all).
 2. ``Prompt is too long: N characters (limit M)`` -- the text part, after collapsing
    whitespace, is longer than ``PromptRules.max_prompt_chars`` (6000 by default).
-3. ``Unrecognized parameter(s): --foo, --bar`` -- every unknown name once, in order.
+3. ``Unrecognized parameter(s): --foo, --bar (add them to prompt_rules.extra_parameters if
+   Midjourney accepts them)`` -- every unknown name once, in order.
 4. Then each parameter in the order given; the first problem wins:
 
    - ``Duplicate parameter: --ar`` -- a name seen before (aliases count as the same name);
@@ -53,9 +62,12 @@ Checked in this order; the first one found is the failReason:
    - ``Invalid aspect ratio: ``0:1```` -- ``--ar`` is not ``W:H`` with W and H positive whole
      numbers (ASCII digits, at most 20 significant digits), or the ratio, reduced by the
      greatest common divisor, is beyond 14:1 or 1:14;
-   - ``Invalid value for --NAME: ``VALUE`` (expected ...)`` for the rest:
+   - ``Invalid value for --NAME: ``VALUE`` (expected ...)`` for the rest; for ``v``, ``niji``
+     and ``style`` the reason ends ``; add it to prompt_rules.versions if Midjourney accepts
+     it)`` (``niji_versions``, ``styles``):
 
      ==============  ==========================================================
+     (``ranges``)
      chaos           integer 0..100
      stylize         integer 0..1000
      weird           integer 0..3000
@@ -66,14 +78,18 @@ Checked in this order; the first one found is the failReason:
      sw              integer 0..1000
      ow              integer 1..1000
      exp             integer 0..100
+     (fixed rules, or a table named below)
      q               a number equal to one of .25, .5, 1, 2, 4 (``0.25``, ``1.0`` fine)
      iw              a number from 0 to 3 (``1.5``, ``.5`` fine)
-     v               exactly one of 1, 2, 3, 4, 5, 5.0, 5.1, 5.2, 6, 6.0, 6.1, 7
-     niji            exactly one of 4, 5, 6
-     style           one of raw, cute, expressive, original, scenic, 4a, 4b, 4c
-                     (case-insensitive)
-     no, sref, cref, any value (URLs, codes and words are not checked)
-     oref
+     v               exactly one of ``versions``: 1, 2, 3, 4, 5, 5.0, 5.1, 5.2, 6,
+                     6.0, 6.1, 7, 7.0, 8, 8.0, 8.1 (or bare)
+     niji            exactly one of ``niji_versions``: 4, 5, 6, 7 (or bare)
+     style           one of ``styles``: raw, cute, expressive, original, scenic, 4a,
+                     4b, 4c (case-insensitive)
+     no, sref,       any value (URLs, codes, ``random`` and words are not checked)
+     cref, oref,
+     sv, motion,
+     end, bs
      p               any value, or none; the codes are checked in step 7
      ==============  ==========================================================
 
@@ -95,15 +111,21 @@ A failing prompt still gets a best-effort ``mj_prompt`` and size.
 
 Size (``meta`` width and height)
 --------------------------------
-From the first ``--ar``, reduced by the greatest common divisor. The published v6/v7 grid sizes
-are used as they are: 1:1 1024x1024, 16:9 1456x816, 9:16 816x1456, 3:2 1344x896,
-2:3 896x1344, 4:3 1232x928, 3:4 928x1232. No ``--ar``, or one that is invalid: 1024x1024.
-Any other ratio W:H keeps the area of the 16:9 grid, A = 1456 * 816 = 1,188,096 pixels, so
-sizes stay close to the wide and tall entries of the table:
+One rule for every model, old and new (V1 to V8.1, Niji 4 to 7), because Midjourney publishes
+grid sizes only for its V6/V7 family and the provider's sample (``--niji 6 --ar 9:16`` gives
+816x1456) matches them. From the first ``--ar``, reduced by the greatest common divisor. The
+published v6/v7 grid sizes are used as they are: 1:1 1024x1024, 16:9 1456x816,
+9:16 816x1456, 3:2 1344x896, 2:3 896x1344, 4:3 1232x928, 3:4 928x1232. No ``--ar``, or one
+that is invalid: 1024x1024. Any other ratio W:H keeps the area of the 16:9 grid,
+A = 1456 * 816 = 1,188,096 pixels, so sizes stay close to the wide and tall entries of the table:
 width = sqrt(A * W / H) and height = sqrt(A * H / W), each rounded to the nearest multiple of 16
 (halves up, computed exactly with integers) and at least 16. For example 2:1 gives 1536x768 and
 7:3 (``21:9``) gives 1664x720. Within the 1:14..14:1 limit each side is at least 288 pixels, so
 the rounding changes the ratio by under 3.1%.
+
+``--hd`` (V8's native 2K mode) doubles both sides of that size: 1:1 gives 2048x2048, 16:9
+gives 2912x1632, 9:16 gives 1632x2912. Sides stay multiples of 16. The 2x2 grid image that
+``image`` points at is twice the size again in each direction (the four images side by side).
 """
 
 from __future__ import annotations
@@ -111,17 +133,64 @@ from __future__ import annotations
 import functools
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 
-__all__ = ["ParsedPrompt", "PromptRules", "parse_prompt", "size_for_aspect"]
+__all__ = [
+    "DEFAULT_NIJI_VERSIONS",
+    "DEFAULT_RANGES",
+    "DEFAULT_STYLES",
+    "DEFAULT_VERSIONS",
+    "HD_FACTOR",
+    "ParsedPrompt",
+    "PromptRules",
+    "parse_prompt",
+    "size_for_aspect",
+]
+
+
+DEFAULT_VERSIONS: tuple[str, ...] = (
+    "1", "2", "3", "4", "5", "5.0", "5.1", "5.2", "6", "6.0", "6.1", "7", "7.0", "8", "8.0", "8.1",
+)  # fmt: skip
+"""[decision] Every ``--v`` Midjourney accepts as of V8.1 (the default model since June 2026)."""
+DEFAULT_NIJI_VERSIONS: tuple[str, ...] = ("4", "5", "6", "7")
+"""[decision] Every ``--niji`` Midjourney accepts as of Niji 7 (January 2026)."""
+DEFAULT_STYLES: tuple[str, ...] = (
+    "raw",
+    "cute",
+    "expressive",
+    "original",
+    "scenic",
+    "4a",
+    "4b",
+    "4c",
+)
+DEFAULT_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType(
+    {
+        "chaos": (0, 100),
+        "stylize": (0, 1000),
+        "weird": (0, 3000),
+        "seed": (0, 4_294_967_295),
+        "stop": (10, 100),
+        "repeat": (1, 40),
+        "cw": (0, 100),
+        "sw": (0, 1000),
+        "ow": (1, 1000),
+        "exp": (0, 100),
+    }
+)
+"""[decision] Integer parameters and their inclusive ranges."""
 
 
 @dataclass(frozen=True)
 class PromptRules:
-    """The configurable failure rules (Config holds one).
+    """The configurable tables and failure rules (Config holds one).
 
-    Frozen so one instance can be shared by every request thread without copying.
+    Frozen so one instance can be shared by every request thread without copying. The tables
+    are settings because Midjourney ships models faster than the mock: a prompt a user can send
+    today must not fail because the table is older than Midjourney.
     """
 
     personalize_codes: frozenset[str] = frozenset()
@@ -130,6 +199,16 @@ class PromptRules:
     """Whole words or phrases, matched case-insensitively in the text part only."""
     max_prompt_chars: int = 6000
     """Limit on the text part; the request schema separately caps the whole body."""
+    versions: tuple[str, ...] = DEFAULT_VERSIONS
+    """Accepted ``--v`` values, compared as written."""
+    niji_versions: tuple[str, ...] = DEFAULT_NIJI_VERSIONS
+    """Accepted ``--niji`` values, compared as written."""
+    styles: tuple[str, ...] = DEFAULT_STYLES
+    """Accepted ``--style`` values, compared case-insensitively."""
+    ranges: Mapping[str, tuple[int, int]] = field(default_factory=lambda: DEFAULT_RANGES)
+    """Integer parameters (canonical name) and their inclusive ranges."""
+    extra_parameters: frozenset[str] = frozenset()
+    """Names the tables do not know (lower-case, no dashes), accepted with any value or none."""
 
 
 @dataclass(frozen=True)
@@ -161,35 +240,21 @@ _ALIASES: dict[str, str] = {
     "personalize": "p",
 }
 
-_FLAGS = frozenset({"tile", "raw", "fast", "relax", "turbo", "draft"})
-_OPTIONAL_VALUE = frozenset({"p", "niji"})
-_FREE_VALUE = frozenset({"no", "sref", "cref", "oref", "p"})
+_FLAGS = frozenset(
+    {"tile", "raw", "fast", "relax", "turbo", "draft", "hd", "video", "loop", "public", "stealth"}
+)
+_OPTIONAL_VALUE = frozenset({"p", "niji", "v"})
+_FREE_VALUE = frozenset({"no", "sref", "cref", "oref", "p", "sv", "motion", "end", "bs"})
 
-_INT_RANGES: dict[str, tuple[int, int]] = {
-    "chaos": (0, 100),
-    "stylize": (0, 1000),
-    "weird": (0, 3000),
-    "seed": (0, 4_294_967_295),
-    "stop": (10, 100),
-    "repeat": (1, 40),
-    "cw": (0, 100),
-    "sw": (0, 1000),
-    "ow": (1, 1000),
-    "exp": (0, 100),
-}
-
-_CHOICES: dict[str, tuple[str, ...]] = {
-    "v": ("1", "2", "3", "4", "5", "5.0", "5.1", "5.2", "6", "6.0", "6.1", "7"),
-    "niji": ("4", "5", "6"),
-    "style": ("raw", "cute", "expressive", "original", "scenic", "4a", "4b", "4c"),
-}
+# Each table-driven choice and the prompt_rules setting that holds it.
+_CHOICE_SETTINGS: dict[str, str] = {"v": "versions", "niji": "niji_versions", "style": "styles"}
 _CASE_INSENSITIVE_CHOICES = frozenset({"style"})
 
 _QUALITIES = ("0.25", "0.5", "1", "2", "4")
 _QUALITY_VALUES = frozenset(Decimal(q) for q in _QUALITIES)
 _IW_RANGE = (Decimal(0), Decimal(3))
 
-_KNOWN = frozenset({"ar", "q", "iw"} | _FLAGS | _FREE_VALUE | _INT_RANGES.keys() | _CHOICES.keys())
+_FIXED_KNOWN = frozenset({"ar", "q", "iw"} | _FLAGS | _FREE_VALUE | _CHOICE_SETTINGS.keys())
 
 _CONFLICT_GROUPS: tuple[tuple[str, ...], ...] = (("v", "niji"), ("fast", "relax", "turbo"))
 
@@ -206,6 +271,7 @@ _GRID_SIZES: dict[tuple[int, int], tuple[int, int]] = {
     (3, 4): (928, 1232),
 }
 _AREA = 1456 * 816
+HD_FACTOR = 2  # --hd: native 2K, both sides doubled
 _STEP = 16
 _MAX_RATIO = 14
 
@@ -252,6 +318,8 @@ def parse_prompt(prompt: str, rules: PromptRules = PromptRules()) -> ParsedPromp
     parts = [text] if text else []
     parts.extend(f"--{name}" if value is None else f"--{name} {value}" for name, value in params)
     width, height = _size(params)
+    if any(name == "hd" for name, _ in params):
+        width, height = width * HD_FACTOR, height * HD_FACTOR
     return ParsedPrompt(
         text=text,
         params=params,
@@ -295,16 +363,21 @@ def _failure(
     if len(text) > rules.max_prompt_chars:
         return f"Prompt is too long: {len(text)} characters (limit {rules.max_prompt_chars})"
 
-    unknown = list(dict.fromkeys(name for name, _ in params if name not in _KNOWN))
+    known = _FIXED_KNOWN | rules.ranges.keys() | rules.extra_parameters
+    unknown = list(dict.fromkeys(name for name, _ in params if name not in known))
     if unknown:
-        return "Unrecognized parameter(s): " + ", ".join(f"--{name}" for name in unknown)
+        return (
+            "Unrecognized parameter(s): "
+            + ", ".join(f"--{name}" for name in unknown)
+            + " (add them to prompt_rules.extra_parameters if Midjourney accepts them)"
+        )
 
     seen: set[str] = set()
     for name, value in params:
         if name in seen:
             return f"Duplicate parameter: --{name}"
         seen.add(name)
-        problem = _value_problem(name, value)
+        problem = _value_problem(name, value, rules)
         if problem is not None:
             return problem
 
@@ -328,7 +401,9 @@ def _failure(
     return None
 
 
-def _value_problem(name: str, value: str | None) -> str | None:
+def _value_problem(name: str, value: str | None, rules: PromptRules) -> str | None:
+    if name not in _FIXED_KNOWN and name not in rules.ranges:
+        return None  # one of rules.extra_parameters (unknown names were reported already)
     if name in _FLAGS:
         return None if value is None else f"Parameter --{name} takes no value, got ``{value}``"
     if value is None:
@@ -339,28 +414,38 @@ def _value_problem(name: str, value: str | None) -> str | None:
         return None
 
     expected: str
-    if name in _INT_RANGES:
-        low, high = _INT_RANGES[name]
+    if name in rules.ranges:
+        low, high = rules.ranges[name]
         number = _read_int(value)
         if number is not None and low <= number <= high:
             return None
         expected = f"an integer from {low} to {high}"
-    elif name in _CHOICES:
-        choices = _CHOICES[name]
-        given = value.lower() if name in _CASE_INSENSITIVE_CHOICES else value
-        if given in choices:
+    elif name in _CHOICE_SETTINGS:
+        setting = _CHOICE_SETTINGS[name]
+        choices: tuple[str, ...] = getattr(rules, setting)
+        if name in _CASE_INSENSITIVE_CHOICES:
+            choices, value_seen = tuple(c.lower() for c in choices), value.lower()
+        else:
+            value_seen = value
+        if value_seen in choices:
             return None
-        expected = "one of " + ", ".join(choices)
+        expected = (
+            "one of "
+            + ", ".join(getattr(rules, setting))
+            + f"; add it to prompt_rules.{setting} if Midjourney accepts it"
+        )
     elif name == "q":
         quality = _read_number(value)
         if quality is not None and quality in _QUALITY_VALUES:
             return None
         expected = "one of .25, .5, 1, 2, 4"
-    else:  # iw, the only known name left
+    elif name == "iw":
         weight = _read_number(value)
         if weight is not None and _IW_RANGE[0] <= weight <= _IW_RANGE[1]:
             return None
         expected = f"a number from {_IW_RANGE[0]} to {_IW_RANGE[1]}"
+    else:  # not reached: every known name has a rule above
+        return None
     return f"Invalid value for --{name}: ``{value}`` (expected {expected})"
 
 

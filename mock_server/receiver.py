@@ -34,15 +34,26 @@ class ReceivedHook:
             return None
 
     @property
-    def task_id(self) -> str | None:
-        """The task id, from the bare item or from an envelope's `data`, as receivers read it."""
+    def item(self) -> dict[str, Any] | None:
+        """The task item: an envelope's `data` (the default), else the bare body, as the
+        provider's example receivers read it; None when the body is not a JSON object."""
         payload = self.payload
         if not isinstance(payload, dict):
             return None
         data = payload.get("data")
-        item: dict[str, Any] = data if isinstance(data, dict) else payload
-        task_id = item.get("taskId")
+        return data if isinstance(data, dict) else payload
+
+    @property
+    def task_id(self) -> str | None:
+        """The task id, from the envelope's `data` or the bare item."""
+        task_id = (self.item or {}).get("taskId")
         return task_id if isinstance(task_id, str) else None
+
+    @property
+    def status(self) -> int | None:
+        """The *task's* status (1 or 2), not the envelope's 0; None if absent or not an int."""
+        status = (self.item or {}).get("status")
+        return status if isinstance(status, int) and not isinstance(status, bool) else None
 
 
 class HookReceiverServer:

@@ -10,11 +10,13 @@ from typing import Any
 
 from .config import Config
 from .errors import ApiError
+from .images import GRID_NAME, IMAGE_NAMES
 from .models import Task, TaskStatus
 
 __all__ = [
     "epoch_millis",
     "error_body",
+    "grid_url",
     "hook_payload",
     "image_urls",
     "job_status_body",
@@ -25,8 +27,15 @@ __all__ = [
 
 
 def status_code(code: int, config: Config) -> int | str:
-    """[decision] Integer by default; the quickstart's string form with `status_as_string`."""
-    return str(code) if config.status_as_string else code
+    """An *envelope* code: integer by default, the quickstart's `"0"` with `status_as_string`.
+
+    Only envelope codes (submit answers, errors, the job-status and hook envelopes) switch:
+    every documented sample shows task statuses as integers, so `task_item` never calls this.
+    `int(code)` first, because `str()` of an IntEnum member is `"TaskStatus.COMPLETED"` on
+    Python 3.10 and `"1"` from 3.11 on.
+    """
+    number = int(code)
+    return str(number) if config.status_as_string else number
 
 
 def epoch_millis(epoch_seconds: float) -> int:
@@ -35,15 +44,24 @@ def epoch_millis(epoch_seconds: float) -> int:
 
 
 def image_urls(task: Task, config: Config) -> list[str]:
-    return [f"{config.image_base_url}/{task.job_id}/0_{i}.png" for i in range(4)]
+    return [f"{config.image_base_url}/{task.job_id}/{name}" for name in IMAGE_NAMES]
+
+
+def grid_url(task: Task, config: Config) -> str:
+    """[doc: the Python guide reads `image`] [decision: it is the 2x2 grid] One URL."""
+    return f"{config.image_base_url}/{task.job_id}/{GRID_NAME}"
 
 
 def task_item(task: Task, config: Config) -> dict[str, Any]:
-    """[doc] One job-status item; each state carries exactly the fields of the sample."""
-    item: dict[str, Any] = {"taskId": task.task_id, "status": status_code(task.status, config)}
+    """[doc] One job-status item: the fields of the sample, plus `image` on a completed task.
+
+    The status is always an integer, whatever `status_as_string` says (see `status_code`).
+    """
+    item: dict[str, Any] = {"taskId": task.task_id, "status": int(task.status)}
     if task.status == TaskStatus.COMPLETED:
         item.update(
             jobId=task.job_id,
+            image=grid_url(task, config),
             images=image_urls(task, config),
             prompt=task.prompt,
             mjPrompt=task.mj_prompt,
@@ -72,10 +90,11 @@ def job_status_body(tasks: list[Task], config: Config) -> dict[str, Any]:
 
 
 def hook_payload(task: Task, config: Config) -> dict[str, Any]:
-    """[decision] The task's job-status item, or enveloped with `hooks.envelope`."""
+    """[doc] The Python guide's envelope `{"status": 0, "data": item}`, with no `message`
+    because the guide shows none; [decision] the bare item with `hooks.envelope = false`."""
     item = task_item(task, config)
     if config.hooks.envelope:
-        return {"status": status_code(0, config), "message": "success", "data": item}
+        return {"status": status_code(0, config), "data": item}
     return item
 
 

@@ -79,5 +79,5 @@ def test_every_state_validates_in_both_status_forms(clock: ManualClock) -> None:
         schemas.validate("job_status_response", body)
         states = {item["taskId"]: str(item["status"]) for item in body["data"]}
         assert states == {done: "1", failed: "2", running: "0"}
-        expected_type = str if as_string else int
-        assert all(isinstance(item["status"], expected_type) for item in body["data"])
+        # Only envelope codes switch form; task statuses are integers in every documented sample.
+        assert all(type(item["status"]) is int for item in body["data"])

@@ -409,8 +409,8 @@ VALID_RESPONSES: dict[str, list[Any]] = {
     ],
     "control_tasks": [{"tasks": []}, {"tasks": [_task(0), _task(1), _task(2)]}],
     "control_health": [
-        {"status": "ok", "version": "0.1.0", "tasks": 0, "clock": "real"},
-        {"status": "ok", "version": "0.1.0", "tasks": 12, "clock": "manual"},
+        {"status": "ok", "version": "0.1.0", "tasks": 0, "clock": "real", "seed": 0},
+        {"status": "ok", "version": "0.1.0", "tasks": 12, "clock": "manual", "seed": 918273645},
     ],
     "hook_attempt": [
         _attempt(),
@@ -471,14 +471,26 @@ BROKEN_RESPONSES: list[tuple[str, str, Any, str]] = [
     (
         "health status",
         "control_health",
-        {"status": "up", "version": "1", "tasks": 0, "clock": "real"},
+        {"status": "up", "version": "1", "tasks": 0, "clock": "real", "seed": 1},
         "status: 'up' is not 'ok'",
     ),
     (
         "health clock",
         "control_health",
-        {"status": "ok", "version": "1", "tasks": 0, "clock": "x"},
+        {"status": "ok", "version": "1", "tasks": 0, "clock": "x", "seed": 1},
         "clock: 'x' is not one of",
+    ),
+    (
+        "health without seed",
+        "control_health",
+        {"status": "ok", "version": "1", "tasks": 0, "clock": "real"},
+        "seed: is required",
+    ),
+    (
+        "health negative seed",
+        "control_health",
+        {"status": "ok", "version": "1", "tasks": 0, "clock": "real", "seed": -1},
+        "seed: -1 is less than the minimum of 0",
     ),
     ("attempt 0", "hook_attempt", _attempt(attempt=0), "attempt: 0 is less than the minimum of 1"),
     ("attempt outcome", "hook_attempt", _attempt(outcome="ok"), "outcome: 'ok' is not one of"),

@@ -56,30 +56,32 @@ def test_one_delivery_per_finished_task_with_the_job_status_item(
     failed = _submit(inproc, "a dog --p 123123")
     silent = _submit(inproc, "no hook", hook="")
     inproc.advance(120)
-    assert [p["taskId"] for p in got] == [failed, done]  # in the order they finished
     for payload in got:
         schemas.validate("hook_payload", payload)
+        assert payload.keys() == {"status", "data"} and payload["status"] == 0
+    items = [payload["data"] for payload in got]
+    assert [p["taskId"] for p in items] == [failed, done]  # in the order they finished
     status = requests.post(
         inproc.base_url + "/midjourney/v1/job-status",
         json={"taskIds": [done]},
         headers={"API-KEY": inproc.api_key},
     ).json()["data"][0]
-    assert got[1] == status, "the payload is exactly the task's job-status item"
-    assert got[0]["failReason"].startswith("Invalid User ID")
+    assert items[1] == status, "the envelope holds exactly the task's job-status item"
+    assert items[0]["failReason"].startswith("Invalid User ID")
     journal = _journal(inproc)
     assert {h["taskId"] for h in journal} == {done, failed} and silent not in str(journal)
     assert all(h["outcome"] == "delivered" and h["attempt"] == 1 for h in journal)
 
 
-def test_envelope_switch() -> None:
-    config = Config(clock=ManualClock(), hooks=HookPolicy(envelope=True))
+def test_bare_item_switch() -> None:
+    config = Config(clock=ManualClock(), hooks=HookPolicy(envelope=False))
     with mock_midjourney(config) as mj:
         got: list[dict[str, Any]] = []
         mj.on_hook(HOOK, lambda payload: got.append(payload) or None)
         task_id = _submit(mj)
         mj.advance(60)
     schemas.validate("hook_payload", got[0])
-    assert got[0]["status"] == 0 and got[0]["data"]["taskId"] == task_id
+    assert got[0]["taskId"] == task_id and got[0]["status"] == 1 and "data" not in got[0]
 
 
 def test_retry_schedule_on_the_manual_clock(inproc: InProcessController) -> None:

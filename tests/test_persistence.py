@@ -416,7 +416,8 @@ def test_the_hook_journal_survives_and_pending_attempts_are_sent_after_restart(
         second.advance(5)
         # In clock order: hook-4 is due now, hook-2 one second after the first run's failure.
         assert [hook_id for hook_id, _ in receiver.sent] == ["hook-4", "hook-2"]
-        assert [p["taskId"] for _, p in receiver.sent] == [unrecorded.task_id, retried.task_id]
+        sent_ids = [p["data"]["taskId"] for _, p in receiver.sent]
+        assert sent_ids == [unrecorded.task_id, retried.task_id]
         outcomes = [(a.hook_id, a.attempt, a.outcome) for a in second_hooks.attempts()]
         assert outcomes == [
             ("hook-1", 1, "retrying"),

@@ -11,6 +11,10 @@ from hypothesis import strategies as st
 from mock_server.prompt import ParsedPrompt, PromptRules, parse_prompt, size_for_aspect
 
 NO_BANS = PromptRules(banned_words=frozenset())
+UNKNOWN_HINT = " (add them to prompt_rules.extra_parameters if Midjourney accepts them)"
+NIJI_EXPECTED = (
+    "(expected one of 4, 5, 6, 7; add it to prompt_rules.niji_versions if Midjourney accepts it)"
+)
 
 # --- the docs' examples -----------------------------------------------------------------------
 
@@ -241,9 +245,12 @@ def test_valid_values_pass(params: str) -> None:
         ("   \n\t", "Prompt is empty"),
         ("--ar 16:9", "Prompt is empty"),
         ("--foo", "Prompt is empty"),
-        ("a cat --foo 1", "Unrecognized parameter(s): --foo"),
-        ("a cat --Foo --ar 1:1 --bar x --foo", "Unrecognized parameter(s): --foo, --bar"),
-        ("a cat --ar16:9", "Unrecognized parameter(s): --ar16:9"),
+        ("a cat --foo 1", "Unrecognized parameter(s): --foo" + UNKNOWN_HINT),
+        (
+            "a cat --Foo --ar 1:1 --bar x --foo",
+            "Unrecognized parameter(s): --foo, --bar" + UNKNOWN_HINT,
+        ),
+        ("a cat --ar16:9", "Unrecognized parameter(s): --ar16:9" + UNKNOWN_HINT),
         ("a cat --ar 1:1 --ar 1:1", "Duplicate parameter: --ar"),
         ("a cat --s 1 --stylize 1", "Duplicate parameter: --stylize"),
         ("a cat --tile seamless", "Parameter --tile takes no value, got ``seamless``"),
@@ -285,16 +292,18 @@ def test_valid_values_pass(params: str) -> None:
             f"Invalid value for --seed: ``{'9' * 30}`` (expected an integer from 0 to 4294967295)",
         ),
         (
-            "a cat --v 8",
-            "Invalid value for --v: ``8`` "
-            "(expected one of 1, 2, 3, 4, 5, 5.0, 5.1, 5.2, 6, 6.0, 6.1, 7)",
+            "a cat --v 9",
+            "Invalid value for --v: ``9`` "
+            "(expected one of 1, 2, 3, 4, 5, 5.0, 5.1, 5.2, 6, 6.0, 6.1, 7, 7.0, 8, 8.0, 8.1; "
+            "add it to prompt_rules.versions if Midjourney accepts it)",
         ),
         (
-            "a cat --v 7.0",
-            "Invalid value for --v: ``7.0`` "
-            "(expected one of 1, 2, 3, 4, 5, 5.0, 5.1, 5.2, 6, 6.0, 6.1, 7)",
+            "a cat --v 8.10",
+            "Invalid value for --v: ``8.10`` "
+            "(expected one of 1, 2, 3, 4, 5, 5.0, 5.1, 5.2, 6, 6.0, 6.1, 7, 7.0, 8, 8.0, 8.1; "
+            "add it to prompt_rules.versions if Midjourney accepts it)",
         ),
-        ("a cat --niji 7", "Invalid value for --niji: ``7`` (expected one of 4, 5, 6)"),
+        ("a cat --niji 8", "Invalid value for --niji: ``8`` " + NIJI_EXPECTED),
         ("a cat --stop 9", "Invalid value for --stop: ``9`` (expected an integer from 10 to 100)"),
         ("a cat --iw 3.01", "Invalid value for --iw: ``3.01`` (expected a number from 0 to 3)"),
         (
@@ -305,7 +314,8 @@ def test_valid_values_pass(params: str) -> None:
         (
             "a cat --style fancy",
             "Invalid value for --style: ``fancy`` "
-            "(expected one of raw, cute, expressive, original, scenic, 4a, 4b, 4c)",
+            "(expected one of raw, cute, expressive, original, scenic, 4a, 4b, 4c; "
+            "add it to prompt_rules.styles if Midjourney accepts it)",
         ),
         ("a cat --cw 101", "Invalid value for --cw: ``101`` (expected an integer from 0 to 100)"),
         (
@@ -343,7 +353,7 @@ def test_prompt_too_long_counts_the_collapsed_text_part() -> None:
         # 1 empty before 3 unknown
         ("--foo --ar 0:1", "Prompt is empty"),
         # 3 unknown before 4 values, even when the unknown one comes later
-        ("a cat --ar 0:1 --foo", "Unrecognized parameter(s): --foo"),
+        ("a cat --ar 0:1 --foo", "Unrecognized parameter(s): --foo" + UNKNOWN_HINT),
         # 4: the first problem in the order given
         (
             "a cat --chaos 999 --ar 0:1",
@@ -351,7 +361,7 @@ def test_prompt_too_long_counts_the_collapsed_text_part() -> None:
         ),
         ("a cat --ar 0:1 --chaos 999", "Invalid aspect ratio: ``0:1``"),
         # 4 before 5 conflicts
-        ("a cat --v 7 --niji 9", "Invalid value for --niji: ``9`` (expected one of 4, 5, 6)"),
+        ("a cat --v 7 --niji 9", "Invalid value for --niji: ``9`` " + NIJI_EXPECTED),
         # 5 before 6 banned words
         ("gore --v 7 --niji 6", "Conflicting parameters: --v and --niji"),
         # 6 before 7 personalize codes

@@ -179,7 +179,9 @@ BROKEN: list[tuple[str, str, Any, str]] = [
     ("status x", "task", _edit("completed", status="x"), "status: 'x' is not one of"),
     ("status null", "task", _edit("in_progress", status=None), "status: None is not one of"),
     ("status bool", "task", _edit("in_progress", status=False), "status: False is not one of"),
-    ("extra field", "task", _edit("completed", image=IMAGES[0]), "image: is not an allowed field"),
+    ("extra field", "task", _edit("completed", grid=IMAGES[0]), "grid: is not an allowed field"),
+    ("image not png", "task", _edit("completed", image="https://x/a.jpg"), "image: must be an"),
+    ("image on failed", "task", _edit("failed", image=IMAGES[0]), "image: is not an allowed"),
     ("extra in progress", "task", _edit("in_progress", images=IMAGES), "images: is not an allowed"),
     ("jobId not uuid", "task", _edit("completed", jobId="not-a-uuid"), "jobId: must be a"),
     (
