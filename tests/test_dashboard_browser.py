@@ -145,8 +145,11 @@ def test_a_task_appears_completes_shows_its_images_and_a_script_prompt_stays_tex
     # The task's own URLs point at the real CDN; the page shows the mock's copies.
     real = mj.task(fox)["item"]["images"]
     assert all(url.startswith("https://cdn.midjourney.com/") for url in real)
-    expect(row.locator("img.thumb")).to_have_count(4)
-    assert _images_loaded(page, fox) == [mj.task(fox)["width"]] * 4 == [1456] * 4
+    # Then the 2x2 grid `image`, twice the size in each direction (2912 wide for 16:9).
+    expect(row.locator("img.thumb")).to_have_count(5)
+    expect(row.locator("img.thumb.grid")).to_have_count(1)
+    assert _images_loaded(page, fox) == [1456] * 4 + [2912]
+    assert mj.task(fox)["width"] == 1456
     sources = row.locator("img.thumb").evaluate_all("imgs => imgs.map(i => i.src)")
     assert all(src.startswith(f"{server.url}/__mock/ui/images/") for src in sources), sources
 
