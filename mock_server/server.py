@@ -31,7 +31,7 @@ from .render import error_body
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["MockServer", "Ticker"]
+__all__ = ["MockServer", "Ticker", "ensure_control_token"]
 
 
 class Ticker:
@@ -107,6 +107,15 @@ EVICTION_HEADROOM = 16
 CONTROL_THREADS = 2
 
 
+def ensure_control_token(config: Config, host: str) -> bool:
+    """Give `config` a random control token if the mock is to listen beyond loopback with its
+    control API on and no token; True when one was generated."""
+    if not config.control_enabled or config.control_token or is_loopback(host):
+        return False
+    config.control_token = secrets.token_urlsafe(24)
+    return True
+
+
 def _is_control(channel: HTTPChannel) -> bool:
     requests = getattr(channel, "requests", None)
     path = getattr(requests[0], "path", "") if requests else ""
@@ -151,10 +160,7 @@ class MockServer:
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         self.backend = backend or MidjourneyBackend(config)
         self.config = self.backend.config
-        self.generated_token = False
-        if self.config.control_enabled and not self.config.control_token and not is_loopback(host):
-            self.config.control_token = secrets.token_urlsafe(24)
-            self.generated_token = True
+        self.generated_token = ensure_control_token(self.config, host)
         self.app = create_app(backend=self.backend)
         server: Any = waitress.create_server(
             wrap_app(self.app) if wrap_app is not None else self.app,
