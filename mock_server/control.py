@@ -142,7 +142,11 @@ def _page_arguments() -> tuple[int | None, int | None]:
     cursor_text = request.args.get("cursor")
     limit = cursor = None
     if limit_text is not None:
-        if not limit_text.isascii() or not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE:
+        if (
+            not limit_text.isascii()
+            or not limit_text.isdigit()
+            or not 1 <= int(limit_text) <= MAX_PAGE
+        ):
             raise InvalidRequest(f"limit must be an integer from 1 to {MAX_PAGE}")
         limit = int(limit_text)
     if cursor_text is not None:

@@ -5,8 +5,9 @@ serves, so nothing differs but the socket; `test_bad_input.py` covers what only 
 send). Every operation of both documents is fuzzed with every one of Schemathesis' built-in
 checks (no 5xx, status codes, content types, headers and bodies conforming to the document,
 positive data accepted, negative data rejected, 405 with Allow for unsupported methods, auth
-enforced, ...), with zero failures, and a state machine follows the document's link from submit-jobs to
-job-status, so job-status is asked about ids that exist and its completed items are checked too.
+enforced, ...), with zero failures, and a state machine follows the document's link from
+submit-jobs to job-status, so job-status is asked about ids that exist and its completed items
+are checked too.
 
 - `openapi.yaml` (the provider's API) is the contract clients are written against: it gets most of
   the budget and the stateful run.

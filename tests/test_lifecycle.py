@@ -9,7 +9,7 @@ import pytest
 
 import schemas
 from mock_server import Config, ManualClock, MidjourneyBackend, SubmitRequest, TaskStatus
-from mock_server.errors import Conflict, InvalidRequest, NotFound
+from mock_server.errors import Conflict, NotFound
 from mock_server.render import task_item
 
 from .support import KEY, Post, status_items, submit_ok

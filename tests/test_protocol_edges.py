@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from mock_server import Config, ManualClock, MidjourneyBackend, MockServer, create_app
-from mock_server.config import ConfigError
 from mock_server.cli import main
+from mock_server.config import ConfigError
 from mock_server.errors import InvalidRequest
 
 from .support import KEY, STATUS, SUBMIT, Post, assert_error, submit_ok
