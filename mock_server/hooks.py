@@ -1,9 +1,10 @@
 """hookUrl callbacks: one POST per finished task, retried with backoff, every attempt journaled.
 
 Attempts are scheduled on the backend's clock, so a manual-clock test sees the retry schedule
-when it advances time. In server mode a small worker pool does the sending, so no API request
-thread ever waits on a receiver; in-process, sending happens inside `advance`, in task order,
-which makes delivery deterministic. Delivery is at least once: a receiver that fails, hangs or
+when it advances time. In server mode per-receiver lanes do the sending (`delivery_queue`), so
+no API request thread ever waits on a receiver and a receiver that never answers delays only its
+own hooks; each attempt's timeout is a wall-clock total. In-process, sending happens inside
+`advance`, in task order, which makes delivery deterministic. Delivery is at least once: a receiver that fails, hangs or
 crashes is retried, and whatever is finally lost shows in the journal as `failed`.
 
 The journal is written through to the backend's store as it changes (a no-op in memory; rows of

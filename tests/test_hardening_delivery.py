@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from mock_server import Config, HookPolicy, ManualClock, MockServer, RealClock
+from mock_server.delivery_queue import LaneExecutor, lane_key
 from mock_server.hooks import HttpHookSender
 from mock_server.inprocess import mock_midjourney
 from mock_server.receiver import HookReceiverServer
@@ -218,3 +219,31 @@ def test_a_dripping_receiver_fails_the_attempt_in_the_journal(interval: float) -
         assert time.monotonic() - started < 3
         (attempt,) = requests.get(server.url + "/__mock/hooks", timeout=10).json()["hooks"]
         assert attempt["outcome"] == "failed" and "timed out" in attempt["error"]
+
+
+def test_lanes_run_in_order_and_hand_threads_to_waiting_lanes() -> None:
+    """FIFO within a receiver; past `max_threads`, a waiting lane gets the next free thread;
+    idle lanes leave no thread behind."""
+    lanes = LaneExecutor(per_lane=1, max_threads=1)
+    release = threading.Event()
+    order: list[str] = []
+    finished = threading.Event()
+    lanes.submit("a", release.wait)  # holds the only thread
+    for name in ("a1", "a2"):
+        lanes.submit("a", lambda name=name: order.append(name))
+    lanes.submit("b", lambda: order.append("b1"))
+    lanes.submit("b", finished.set)
+    assert order == []  # everything waits behind the one held thread
+    release.set()
+    assert finished.wait(5)
+    assert order == ["a1", "a2", "b1"]
+    deadline = time.monotonic() + 5
+    while lanes.thread_count():
+        assert time.monotonic() < deadline, "a lane thread never exited"
+        time.sleep(0.01)
+
+
+def test_lane_keys_name_the_receiver() -> None:
+    assert lane_key("http://Example.test/a") == lane_key("http://example.test:80/b")
+    assert lane_key("https://example.test/") == "https://example.test:443"
+    assert lane_key("http://example.test:8080/") != lane_key("http://example.test:8081/")
