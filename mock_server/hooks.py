@@ -4,8 +4,9 @@ Attempts are scheduled on the backend's clock, so a manual-clock test sees the r
 when it advances time. In server mode per-receiver lanes do the sending (`delivery_queue`), so
 no API request thread ever waits on a receiver and a receiver that never answers delays only its
 own hooks; each attempt's timeout is a wall-clock total. In-process, sending happens inside
-`advance`, in task order, which makes delivery deterministic. Delivery is at least once: a receiver that fails, hangs or
-crashes is retried, and whatever is finally lost shows in the journal as `failed`.
+`advance`, in task order, which makes delivery deterministic. Delivery is at least once: a
+receiver that fails, hangs or crashes is retried, and whatever is finally lost shows in the
+journal as `failed`.
 
 The journal is written through to the backend's store as it changes (a no-op in memory; rows of
 the `--state-file`), and read back when the dispatcher is attached: attempts still pending when
