@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from .api import blueprint as api_blueprint
@@ -14,6 +14,7 @@ from .config import Config
 from .control import blueprint as control_blueprint
 from .errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
 from .fault_http import drop_answer_if_asked, inject_fault
+from .guard import GUARD_KEY, ControlGuard, check_control_request
 from .hooks import HookDispatcher
 from .http import EXTENSION_KEY, error_response
 from .ui import blueprint as ui_blueprint
@@ -46,15 +47,47 @@ def create_app(config: Config | None = None, backend: MidjourneyBackend | None =
         HookDispatcher(backend)
     app = Flask("mock_server")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    # `//midjourney/v1/submit-jobs` is a 404, not a 308 whose Location is built from the Host
+    # header (set before the blueprints, whose rules copy it when they are bound).
+    app.url_map.merge_slashes = False
     app.extensions[EXTENSION_KEY] = backend
+    ControlGuard.install(app, config.control_hosts)
     app.register_blueprint(api_blueprint)
     app.register_blueprint(cdn_blueprint)
     if config.control_enabled:
         app.register_blueprint(control_blueprint)
+    app.before_request(_guard_control)
     app.before_request(inject_fault)
+    # Flask answers OPTIONS itself with an empty 200; without CORS configured, say 405 in the
+    # API's shape instead. A CORS layer overrides this by answering OPTIONS first (its own
+    # before_request) or by replacing `make_default_options_response`.
+    app.make_default_options_response = _options_not_served  # type: ignore[method-assign]
     app.after_request(drop_answer_if_asked)
     _register_error_handlers(app, config)
     return app
+
+
+def _guard_control() -> None:
+    """Host, Origin and Content-Type checks for `/__mock/` (see `guard`)."""
+    if request.blueprint != "mock_control":
+        return
+    app = current_app
+    backend: MidjourneyBackend = app.extensions[EXTENSION_KEY]
+    guard: ControlGuard = app.extensions[GUARD_KEY]
+    check_control_request(guard, token_configured=backend.config.control_token is not None)
+
+
+def _options_not_served() -> Response:
+    methods = current_app.url_map.bind_to_environ(request.environ).allowed_methods()
+    meant = sorted(m for m in methods if m not in ("HEAD", "OPTIONS"))
+    backend: MidjourneyBackend = current_app.extensions[EXTENSION_KEY]
+    error = MethodNotAllowed(
+        f"OPTIONS is not served on {_shown(request.path)} (no CORS is configured); "
+        f"use {' or '.join(meant) or 'another method'}"
+    )
+    response = error_response(error, backend.config)
+    response.headers["Allow"] = ", ".join(meant)
+    return response
 
 
 def _register_error_handlers(app: Flask, config: Config) -> None:

@@ -16,8 +16,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .clock import ManualClock
-from .config import Config
-from .errors import ConcurrencyLimit, InvalidRequest, NotFound, QuotaNotEnough, Unauthorized
+from .config import Config, key_problem
+from .errors import (
+    ConcurrencyLimit,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    QuotaNotEnough,
+    Unauthorized,
+)
 from .faults import FaultInjector
 from .models import Account, Task, TaskStatus
 from .prompt import parse_prompt
@@ -68,23 +75,25 @@ class MidjourneyBackend:
     # -- accounts ---------------------------------------------------------------------------
 
     def authenticate(self, api_key: str | None) -> str:
-        """The account's key, or Unauthorized. Compared in constant time against every key."""
+        """The account's key, or Unauthorized: one lookup by key (a dict, or SQLite's primary
+        key), so 20k keys cost what one does. A hash lookup leaks no more about other keys than
+        the constant-time scan it replaces did in practice; the final compare is constant-time."""
         if not api_key:
             raise Unauthorized("missing API-KEY header")
-        given = api_key.encode("utf-8", "surrogateescape")
         with self._lock:
-            found = None
-            for account in self._store.accounts():
-                if hmac.compare_digest(account.key.encode("utf-8"), given):
-                    found = account.key
-        if found is None:
+            account = self._store.get_account(api_key)
+        given = api_key.encode("utf-8", "surrogateescape")
+        if account is None or not hmac.compare_digest(account.key.encode("utf-8"), given):
             raise Unauthorized("invalid API-KEY")
-        return found
+        return account.key
 
     def add_key(self, key: str, quota: int) -> Account:
         """Create an account, or set an existing one's balance (a top-up or a drain)."""
         if not key or quota < 0:
             raise InvalidRequest("key must be non-empty and quota >= 0")
+        problem = key_problem(key)
+        if problem is not None:
+            raise InvalidRequest(f"key {key[:100]!r}: {problem}")
         with self._lock:
             account = self._store.get_account(key) or Account(key=key, balance=0)
             account.balance = quota
@@ -174,7 +183,7 @@ class MidjourneyBackend:
         """
         clock = self.clock
         if not isinstance(clock, ManualClock):
-            raise InvalidRequest("the clock is not manual; start the mock with a manual clock")
+            raise Conflict("the clock is not manual; start the mock with a manual clock")
         if seconds < 0:
             raise InvalidRequest("seconds must be >= 0")
         with self._lock:
@@ -241,6 +250,12 @@ class MidjourneyBackend:
         with self._lock:
             self._run_due()
             return list(self._store.tasks())
+
+    def tasks_page(self, after_seq: int | None, limit: int) -> list[Task]:
+        """Up to `limit` tasks in submit order, after the one numbered `after_seq`."""
+        with self._lock:
+            self._run_due()
+            return list(self._store.tasks_after(after_seq or 0, limit))
 
     def task_count(self) -> int:
         with self._lock:
@@ -322,6 +337,8 @@ class MidjourneyBackend:
                 if not task.finished:
                     self._in_progress.setdefault(task.api_key, set()).add(task.task_id)
                     self._schedule_outcome(task)
+                else:
+                    self._schedule_expiry(task)
             self._rng = random.Random(f"{self.config.seed}:{self._seq}")
             with store.transaction():
                 for key, quota in self.config.api_keys.items():
@@ -345,7 +362,7 @@ class MidjourneyBackend:
         if task is None:
             raise NotFound(f"no such task {task_id!r}")
         if task.finished:
-            raise InvalidRequest(
+            raise Conflict(
                 f"task {task_id} already finished with status {int(task.status)}; "
                 "a status never moves back"
             )
@@ -372,8 +389,24 @@ class MidjourneyBackend:
                 task.refunded = True
             self._store.save_task(task)
         self._in_progress.get(task.api_key, set()).discard(task.task_id)
+        self._schedule_expiry(task)
         for listener in list(self._listeners):
             listener(task)
+
+    def _schedule_expiry(self, task: Task) -> None:
+        """[decision] A finished task is forgotten `task_retention_seconds` of model time after
+        it finished, so a long-running mock's memory (and state file) stays bounded."""
+        retention = self.config.task_retention_seconds
+        if retention is None or task.finished_at is None:
+            return
+        task_id = task.task_id
+        at = task.finished_at + retention / self.config.time_scale
+        self._scheduler.schedule(at, lambda: self._expire(task_id))
+
+    def _expire(self, task_id: str) -> None:
+        task = self._store.get_task(task_id)
+        if task is not None and task.finished:
+            self._store.delete_task(task_id)
 
     def _new_task(self, api_key: str, request: SubmitRequest, cost: int) -> Task:
         cfg = self.config

@@ -131,6 +131,13 @@ def main() -> None:
     help="Require this token (X-Mock-Token header) on every control call.",
 )
 @click.option(
+    "--allow-host",
+    "control_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A Host name the control API answers to besides loopback ones (repeatable; * = any).",
+)
+@click.option(
     "--state-file",
     type=click.Path(dir_okay=False),
     envvar="MJ_MOCK_STATE_FILE",
@@ -153,6 +160,7 @@ def serve(
     hook_envelope: bool | None,
     control_enabled: bool | None,
     control_token: str | None,
+    control_hosts: tuple[str, ...],
     state_file: str | None,
     threads: int,
 ) -> None:
@@ -174,6 +182,7 @@ def serve(
                 "hook_envelope": hook_envelope,
                 "control_enabled": control_enabled,
                 "control_token": control_token,
+                "control_hosts": control_hosts or None,
                 "state_file": state_file,
             },
         )
@@ -192,6 +201,10 @@ def serve(
         click.echo(f"  API-KEY {key}  quota {server.backend.account(key).balance}")
     if not config.control_enabled:
         click.echo("  control API off")
+    elif server.generated_token:
+        # Listening beyond loopback: anyone on the network could reset the mock otherwise.
+        click.echo(f"  control API at {server.url}/__mock (token required)")
+        click.echo(f"  control token (generated, send as X-Mock-Token): {config.control_token}")
     elif config.control_token:
         click.echo(f"  control API at {server.url}/__mock (token required)")
     else:

@@ -31,6 +31,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "HookPolicy",
+    "key_problem",
     "keys_from_env",
     "load_config_file",
     "parse_key_spec",
@@ -59,6 +60,14 @@ class HookPolicy:
     envelope: bool = True
     allowed_hosts: frozenset[str] | None = None
     max_response_bytes: int = 64 * 1024
+    # A hookUrl at the mock's own host:port (or a loopback alias of it) is refused: it would let
+    # a submit drive the control API. True delivers it anyway.
+    allow_self: bool = False
+    # Each receiver (scheme, host, port) gets at most this many POSTs in flight, and every
+    # receiver its own lane, so a host that never answers delays only its own hooks.
+    per_receiver_concurrency: int = 2
+    # Threads across all lanes; past it, further receivers wait for a free one.
+    max_delivery_threads: int = 64
 
 
 def random_seed() -> int:
@@ -98,6 +107,12 @@ class Config:
     hooks: HookPolicy = field(default_factory=HookPolicy)
     control_enabled: bool = True
     control_token: str | None = None
+    # Host names the control API answers to besides loopback ones and the bound host; "*" means
+    # any (see `guard`). Not needed once a control token is set.
+    control_hosts: frozenset[str] = frozenset()
+    # [decision] Model seconds a finished task is kept; then job-status answers as for an
+    # unknown id and the control API no longer lists it. None keeps tasks forever.
+    task_retention_seconds: float | None = 24 * 3600.0
     # SQLite file keeping accounts, balances, tasks and the hook journal across restarts; None
     # keeps everything in memory. On restart the file's accounts win over `api_keys`.
     state_file: str | None = None
@@ -115,6 +130,12 @@ class Config:
         for key, quota in self.api_keys.items():
             if not key or quota < 0:
                 raise ConfigError(f"api key {key!r}: needs a non-empty key and a quota >= 0")
+            problem = key_problem(key)
+            if problem is not None:
+                raise ConfigError(f"api key {key!r}: {problem}")
+        if self.task_retention_seconds is not None and self.task_retention_seconds < 0:
+            raise ConfigError("task_retention_seconds must be >= 0 (or None to keep tasks)")
+        self.control_hosts = frozenset(self.control_hosts)
         self.image_base_url = self.image_base_url.rstrip("/")
 
     def with_overrides(self, **changes: Any) -> Config:
@@ -135,6 +156,20 @@ class Config:
         return replace(base or cls(), **changes)
 
 
+def key_problem(key: str) -> str | None:
+    """Why `key` could never be sent as an API-KEY header, or None: checked by the
+    `control_key_request` schema, the one description of a usable key."""
+    import schemas
+
+    problems = schemas.errors("control_key_request", {"key": key, "quota": 0})
+    if not problems:
+        return None
+    return (
+        "a key must be printable ASCII without leading or trailing spaces "
+        f"(an HTTP header cannot carry it otherwise): {problems[0]}"
+    )
+
+
 def _converted(name: str, value: Any, known: set[str]) -> dict[str, Any]:
     """One setting in the form Config holds it, from the loose form files and options use."""
     if name == "clock":
@@ -147,6 +182,8 @@ def _converted(name: str, value: Any, known: set[str]) -> dict[str, Any]:
         return {"hooks": _hook_policy_from_mapping(value)}
     if name == "seed":
         return {"seed": random_seed() if value is None else int(value)}
+    if name == "control_hosts":
+        return {"control_hosts": frozenset(str(v) for v in value)}
     if name == "durations":
         return {"durations": {m: (float(r[0]), float(r[1])) for m, r in value.items()}}
     if name in known:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, current_app, request
 
 from .backend import MidjourneyBackend
-from .errors import NotFound, Unauthorized
+from .errors import InvalidRequest, NotFound, Unauthorized
 from .http import current_backend, json_response, read_json_body, validated
 from .models import Account, Task
 from .render import epoch_millis, task_item
@@ -152,10 +152,43 @@ def advance_clock() -> Response:
     return json_response(clock_view(backend))
 
 
+MAX_PAGE = 1000
+
+
+def _page_arguments() -> tuple[int | None, int | None]:
+    """`limit` (1 to MAX_PAGE) and `cursor` (a `nextCursor` given back) from the query."""
+    limit_text = request.args.get("limit")
+    cursor_text = request.args.get("cursor")
+    limit = cursor = None
+    if limit_text is not None:
+        if (
+            not limit_text.isascii()
+            or not limit_text.isdigit()
+            or not 1 <= int(limit_text) <= MAX_PAGE
+        ):
+            raise InvalidRequest(f"limit must be an integer from 1 to {MAX_PAGE}")
+        limit = int(limit_text)
+    if cursor_text is not None:
+        if not cursor_text.isascii() or not cursor_text.isdigit() or len(cursor_text) > 18:
+            raise InvalidRequest("cursor must be a nextCursor this listing returned")
+        cursor = int(cursor_text)
+    return limit, cursor
+
+
 @blueprint.get("/tasks")
 def list_tasks() -> Response:
+    """Every task, or with `limit` one page of them: 100k tasks need not be one 85 MB answer."""
     backend = current_backend()
-    return json_response({"tasks": [task_view(task, backend) for task in backend.tasks()]})
+    limit, cursor = _page_arguments()
+    if limit is None and cursor is None:
+        tasks, next_cursor = backend.tasks(), None
+    else:
+        wanted = limit or MAX_PAGE
+        tasks = backend.tasks_page(cursor, wanted + 1)
+        next_cursor = str(tasks[wanted - 1].seq) if len(tasks) > wanted else None
+        tasks = tasks[:wanted]
+    views = [task_view(task, backend) for task in tasks]
+    return json_response({"tasks": views, "nextCursor": next_cursor})
 
 
 @blueprint.get("/tasks/<task_id>")

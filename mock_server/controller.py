@@ -63,6 +63,8 @@ def http_transport(
 class MockController:
     """Control of a running mock: time, outcomes, accounts, faults, and what happened."""
 
+    PAGE = 500  # tasks per control call when listing
+
     def __init__(
         self,
         transport: Transport,
@@ -98,8 +100,15 @@ class MockController:
 
     @property
     def tasks(self) -> list[dict[str, Any]]:
-        tasks: list[dict[str, Any]] = self._request("GET", "/tasks")["tasks"]
-        return tasks
+        """Every task, fetched a page at a time."""
+        tasks: list[dict[str, Any]] = []
+        path = f"/tasks?limit={self.PAGE}"
+        while True:
+            page = self._request("GET", path)
+            tasks.extend(page["tasks"])
+            if not page.get("nextCursor"):
+                return tasks
+            path = f"/tasks?limit={self.PAGE}&cursor={page['nextCursor']}"
 
     def task(self, task_id: str) -> dict[str, Any]:
         task: dict[str, Any] = self._request("GET", f"/tasks/{task_id}")

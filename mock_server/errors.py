@@ -10,6 +10,8 @@ from __future__ import annotations
 __all__ = [
     "ApiError",
     "ConcurrencyLimit",
+    "Conflict",
+    "Forbidden",
     "InvalidRequest",
     "MethodNotAllowed",
     "NotFound",
@@ -50,6 +52,23 @@ class Unauthorized(ApiError):
     http_status = 401
     body_status = 401
     default_message = "invalid API-KEY"
+
+
+class Forbidden(ApiError):
+    """[decision] A control request from a foreign Host or Origin (see `guard`)."""
+
+    http_status = 403
+    body_status = 403
+    default_message = "forbidden"
+
+
+class Conflict(ApiError):
+    """[decision] The request is well formed but the state does not allow it (a task that
+    already finished, a clock that is not manual)."""
+
+    http_status = 409
+    body_status = 409
+    default_message = "conflict"
 
 
 class NotFound(ApiError):

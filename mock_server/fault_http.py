@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import socket
 import struct
-import time
 from typing import Any
 
 from flask import Response, g, request
@@ -45,13 +44,13 @@ def inject_fault() -> Response | None:
     fault = backend.faults.take(endpoint)
     if fault is None:
         return None
+    if fault.kind == "latency":
+        backend.faults.delay(fault.latency or 0.0, backend.clock)
+        return None
     return _enact(fault, backend.config)
 
 
 def _enact(fault: Fault, config: Any) -> Response | None:
-    if fault.kind == "latency":
-        time.sleep(fault.latency or 0.0)
-        return None
     if fault.kind == "drop-after":
         g.mj_mock_drop_answer = True  # served normally; `drop_answer_if_asked` loses the answer
         return None

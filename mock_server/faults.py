@@ -9,8 +9,11 @@ from __future__ import annotations
 import itertools
 import random
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
+
+from .clock import Clock
 
 __all__ = ["ENDPOINTS", "Fault", "FaultInjector"]
 
@@ -56,6 +59,8 @@ class FaultInjector:
     def __init__(self, seed: int = 0) -> None:
         self._seed = seed
         self._lock = threading.Lock()
+        self._cleared = threading.Condition(self._lock)
+        self._generation = 0
         self._faults: list[Fault] = []
         self._ids = itertools.count(1)
         self._rng = random.Random(seed)
@@ -98,6 +103,28 @@ class FaultInjector:
             return list(self._faults)
 
     def clear(self) -> None:
+        """Remove every fault; requests delayed by a latency fault are answered at once."""
         with self._lock:
             self._faults.clear()
             self._rng = random.Random(self._seed)
+            self._generation += 1
+            self._cleared.notify_all()
+
+    # A manual clock has no way to wake a waiter, so a delayed request looks at it this often.
+    MANUAL_POLL = 0.02
+    # [decision] On a manual clock nobody may ever advance it: never hold a request longer.
+    MANUAL_WAIT_CAP = 30.0
+
+    def delay(self, seconds: float, clock: Clock) -> None:
+        """Hold a request `seconds` on the mock's clock: wall time on a real clock; on a manual
+        one, until the clock has moved `seconds` (a test advances it), never sleeping wall time
+        for nothing. A clear or reset ends the wait at once."""
+        target = clock.now() + seconds
+        cap = time.monotonic() + (self.MANUAL_WAIT_CAP if clock.manual else seconds)
+        with self._cleared:
+            generation = self._generation
+            while self._generation == generation:
+                remaining = min(target - clock.now(), cap - time.monotonic())
+                if remaining <= 0:
+                    return
+                self._cleared.wait(min(remaining, self.MANUAL_POLL) if clock.manual else remaining)

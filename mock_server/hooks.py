@@ -1,10 +1,12 @@
 """hookUrl callbacks: one POST per finished task, retried with backoff, every attempt journaled.
 
 Attempts are scheduled on the backend's clock, so a manual-clock test sees the retry schedule
-when it advances time. In server mode a small worker pool does the sending, so no API request
-thread ever waits on a receiver; in-process, sending happens inside `advance`, in task order,
-which makes delivery deterministic. Delivery is at least once: a receiver that fails, hangs or
-crashes is retried, and whatever is finally lost shows in the journal as `failed`.
+when it advances time. In server mode per-receiver lanes do the sending (`delivery_queue`), so
+no API request thread ever waits on a receiver and a receiver that never answers delays only its
+own hooks; each attempt's timeout is a wall-clock total. In-process, sending happens inside
+`advance`, in task order, which makes delivery deterministic. Delivery is at least once: a
+receiver that fails, hangs or crashes is retried, and whatever is finally lost shows in the
+journal as `failed`.
 
 The journal is written through to the backend's store as it changes (a no-op in memory; rows of
 the `--state-file`), and read back when the dispatcher is attached: attempts still pending when
@@ -14,24 +16,25 @@ attempt recorded yet, gets its first one. At least once holds across restarts to
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+from .delivery_queue import LaneExecutor, Watchdog, lane_key
 from .errors import NotFound
+from .guard import reaches_this_mock
 from .models import Task
 from .render import epoch_millis, hook_payload
 
 if TYPE_CHECKING:
-    import requests
-
     from .backend import MidjourneyBackend
 
 __all__ = [
@@ -99,44 +102,59 @@ def user_agent() -> str:
 
 
 class HttpHookSender:
-    """POSTs over HTTP, reading at most `max_response_bytes` of the answer: a receiver that
-    answers 10 MB or never stops talking costs the mock nothing but the attempt's timeout."""
+    """POSTs over HTTP (`http.client`, no proxies, no redirects followed), reading at most
+    `max_response_bytes` of the answer. `timeout` is a wall-clock total for the whole attempt,
+    enforced by a watchdog that shuts the socket: a receiver that answers 10 MB, never stops
+    talking or drips a byte at a time costs the mock the attempt's timeout and no more."""
 
     def __init__(self, max_response_bytes: int) -> None:
         self._max_bytes = max_response_bytes
-        self._local = threading.local()
-
-    def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            import requests  # on first delivery: a mock that sends no hooks starts faster
-
-            session = requests.Session()
-            session.trust_env = False  # a hook goes where it says, never through a proxy
-            self._local.session = session
-        return session
+        self._watchdog = Watchdog()
 
     def __call__(
         self, url: str, body: bytes, headers: dict[str, str], timeout: float
     ) -> DeliveryResult:
-        import requests
+        import http.client
+        import ssl
 
         started = time.monotonic()
+        expired = threading.Event()
         try:
-            with self._session().post(
-                url,
-                data=body,
-                headers=headers,
-                timeout=timeout,
-                stream=True,
-                allow_redirects=False,
-            ) as response:
-                response.raw.read(self._max_bytes, decode_content=False)
-                status = response.status_code
-        except requests.Timeout:
-            return DeliveryResult(None, f"timed out after {timeout:g} s", _since(started))
-        except requests.RequestException as exc:
+            parts = urlsplit(url)
+            host, port = parts.hostname or "", parts.port
+        except ValueError as exc:
             return DeliveryResult(None, _short_error(exc), _since(started))
+        connection: http.client.HTTPConnection
+        if parts.scheme == "https":
+            connection = http.client.HTTPSConnection(
+                host, port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            connection = http.client.HTTPConnection(host, port, timeout=timeout)
+
+        def cut() -> None:
+            expired.set()
+            sock = connection.sock
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+        cancel = self._watchdog.arm(started + timeout, cut)
+        try:
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            connection.request("POST", target, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read(self._max_bytes)
+            status = response.status
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            if expired.is_set() or isinstance(exc, TimeoutError):
+                return DeliveryResult(None, f"timed out after {timeout:g} s", _since(started))
+            return DeliveryResult(None, _short_error(exc), _since(started))
+        finally:
+            cancel()
+            connection.close()
+        if expired.is_set():
+            return DeliveryResult(None, f"timed out after {timeout:g} s", _since(started))
         return DeliveryResult(status, None, _since(started))
 
 
@@ -163,13 +181,20 @@ class HookDispatcher:
         *,
         sender: HookSender | None = None,
         synchronous: bool = False,
-        workers: int = 8,
     ) -> None:
         self._backend = backend
         self._policy = backend.config.hooks
         self._sender = sender or HttpHookSender(self._policy.max_response_bytes)
         self._synchronous = synchronous
-        self._executor = None if synchronous else ThreadPoolExecutor(workers, "mj-mock-hook")
+        self._executor = (
+            None
+            if synchronous
+            else LaneExecutor(
+                self._policy.per_receiver_concurrency, self._policy.max_delivery_threads
+            )
+        )
+        # Where the mock itself listens: hooks there are refused unless `allow_self`.
+        self._own_addresses: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._in_flight: dict[str, HookAttempt] = {}
@@ -227,7 +252,12 @@ class HookDispatcher:
 
     def close(self) -> None:
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown()
+
+    def add_own_address(self, host: str, port: int) -> None:
+        """Tell the dispatcher where the mock listens (MockServer and the in-process mode do)."""
+        with self._lock:
+            self._own_addresses.add((host, port))
 
     # -- backend callbacks (run under the backend lock) -----------------------------------
 
@@ -329,6 +359,18 @@ class HookDispatcher:
         allowed = self._policy.allowed_hosts
         if allowed is not None and host not in allowed:
             return f"host {host!r} is not in the allow-list"
+        if not self._policy.allow_self:
+            try:
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+            except ValueError:
+                return "not a valid URL"
+            with self._lock:
+                own = list(self._own_addresses)
+            if reaches_this_mock(host, port, own):
+                return (
+                    f"{host}:{port} is the mock's own address: a hook there could drive its "
+                    "control API (set hooks.allow_self to deliver it anyway)"
+                )
         return None
 
     def _schedule(self, record: HookAttempt) -> None:
@@ -341,7 +383,7 @@ class HookDispatcher:
         with self._lock:
             self._in_flight[record.hook_id] = record
         try:
-            self._executor.submit(self._send_tracked, record)
+            self._executor.submit(lane_key(record.url), lambda: self._send_tracked(record))
         except RuntimeError:  # shut down: the server is stopping
             self._untrack(record)
 

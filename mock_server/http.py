@@ -57,6 +57,18 @@ def _reject_constant(name: str) -> Any:
     raise InvalidRequest(f"body is not valid JSON: {name} is not a JSON number")
 
 
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`{"prompt": "", "prompt": "a cat"}` is refused: which one a client meant is a guess, and
+    another parser (the real service's) may keep the other."""
+    body: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in body:
+            shown = key if len(key) <= 100 else key[:97] + "..."
+            raise InvalidRequest(f"body is not valid: key {shown!r} appears more than once")
+        body[key] = value
+    return body
+
+
 def _reject_lone_surrogates(value: Any) -> None:
     """A lone surrogate parses, but no UTF-8 response could ever carry it back: a prompt holding
     one would make every later job-status of its key fail. Refuse it at the door instead."""
@@ -102,7 +114,9 @@ def read_json_body(config: Config) -> Any:
     except UnicodeDecodeError as exc:
         raise InvalidRequest(f"body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        body = json.loads(text, parse_constant=_reject_constant)
+        body = json.loads(
+            text, parse_constant=_reject_constant, object_pairs_hook=_refuse_duplicate_keys
+        )
     except RecursionError:
         raise InvalidRequest("body is not valid JSON: nested too deeply") from None
     except json.JSONDecodeError as exc:

@@ -109,7 +109,12 @@ class mock_midjourney:
         sender = InProcessHookSender(
             self._passthrough, HttpHookSender(self.config.hooks.max_response_bytes)
         )
-        HookDispatcher(self.backend, sender=sender, synchronous=True)
+        dispatcher = HookDispatcher(self.backend, sender=sender, synchronous=True)
+        # A hook at the intercepted API itself would drive the mock's control API.
+        base = urlsplit(self.base_url)
+        if base.hostname:
+            default_port = 443 if base.scheme == "https" else 80
+            dispatcher.add_own_address(base.hostname, base.port or default_port)
         app = create_app(backend=self.backend)
         client = app.test_client()
         self._dispatch_client = client

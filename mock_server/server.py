@@ -10,25 +10,28 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import secrets
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import waitress
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import BaseWSGIServer, MultiSocketServer
-from waitress.task import ErrorTask
+from waitress.task import ErrorTask, ThreadedTaskDispatcher
 
 from .app import create_app
 from .backend import MidjourneyBackend
 from .config import Config
 from .errors import ApiError
+from .guard import GUARD_KEY, ControlGuard, is_loopback
 from .render import error_body
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["MockServer", "Ticker"]
+__all__ = ["MockServer", "Ticker", "ensure_control_token"]
 
 
 class Ticker:
@@ -73,8 +76,59 @@ def _json_error_channel(config: Config) -> type[HTTPChannel]:
 
     class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
         error_task_class = JsonErrorTask
+        parser_class = _StrictParser
 
     return JsonErrorChannel
+
+
+class _StrictParser(HTTPRequestParser):  # type: ignore[misc]
+    """waitress's parser, refusing a request that sends both Content-Length and
+    Transfer-Encoding: which one frames the body is how request smuggling starts (RFC 9112
+    6.1 allows a server to reject it; waitress would silently prefer chunked)."""
+
+    def parse_header(self, header_plus: bytes) -> None:
+        names = {
+            line.split(b":", 1)[0].strip().lower()
+            for line in header_plus.split(b"\r\n")[1:]
+            if b":" in line
+        }
+        if b"content-length" in names and b"transfer-encoding" in names:
+            raise ParsingError("Content-Length and Transfer-Encoding must not both be sent")
+        super().parse_header(header_plus)
+
+
+# Connections: waitress stops accepting at `connection_limit` and, by default, reaps idle ones
+# only every 30 s after 120 s of silence, so 1,010 idle sockets locked everybody else out.
+CONNECTION_LIMIT = 1000
+CHANNEL_TIMEOUT = 30  # seconds a keep-alive connection may sit idle
+CLEANUP_INTERVAL = 2  # how often idle connections are looked for
+# At the limit, the longest-idle connections are closed until this many slots are free again.
+EVICTION_HEADROOM = 16
+CONTROL_THREADS = 2
+
+
+def ensure_control_token(config: Config, host: str) -> bool:
+    """Give `config` a random control token if the mock is to listen beyond loopback with its
+    control API on and no token; True when one was generated."""
+    if not config.control_enabled or config.control_token or is_loopback(host):
+        return False
+    config.control_token = secrets.token_urlsafe(24)
+    return True
+
+
+def _is_control(channel: HTTPChannel) -> bool:
+    requests = getattr(channel, "requests", None)
+    path = getattr(requests[0], "path", "") if requests else ""
+    return isinstance(path, str) and (path == "/__mock" or path.startswith("/__mock/"))
+
+
+def _evict_idle(server: BaseWSGIServer, limit: int) -> None:
+    """Close the longest-idle connections (no request in progress) so `limit` is not reached:
+    a new client is served instead of waiting out every idle socket's timeout."""
+    channels = [c for c in server.active_channels.values() if not c.requests and not c.will_close]
+    excess = len(server._map) - max(1, limit - EVICTION_HEADROOM)
+    for channel in sorted(channels, key=lambda c: c.last_activity)[: max(0, excess)]:
+        channel.will_close = True
 
 
 class MockServer:
@@ -89,9 +143,16 @@ class MockServer:
         threads: int = 8,
         backend: MidjourneyBackend | None = None,
         wrap_app: Callable[[WSGIApplication], WSGIApplication] | None = None,
+        connection_limit: int = CONNECTION_LIMIT,
+        channel_timeout: int = CHANNEL_TIMEOUT,
     ) -> None:
         """`wrap_app` puts WSGI middleware around the mock (logging, or a deliberately broken
-        variant for testing a contract suite); the control API and state stay the mock's."""
+        variant for testing a contract suite); the control API and state stay the mock's.
+
+        [decision] Binding beyond loopback with the control API on and no control token
+        generates a random token (`control_token`, printed by `mj-mock serve`) rather than
+        refusing to start: `--host 0.0.0.0` in a container keeps working, and only whoever
+        sees the mock's output can reset it."""
         # The backend picks its store: `config.state_file` (SQLite) or memory.
         self._owns_backend = backend is None
         # waitress logs "Task queue depth is N" on every queued request under load: noise that
@@ -99,6 +160,7 @@ class MockServer:
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         self.backend = backend or MidjourneyBackend(config)
         self.config = self.backend.config
+        self.generated_token = ensure_control_token(self.config, host)
         self.app = create_app(backend=self.backend)
         server: Any = waitress.create_server(
             wrap_app(self.app) if wrap_app is not None else self.app,
@@ -108,18 +170,56 @@ class MockServer:
             ident="mj-mock",
             clear_untrusted_proxy_headers=True,
             max_request_body_size=max(self.config.max_body_bytes * 4, 1 << 20),
-            # Slow or stuck clients hold no worker thread, but each holds a connection: waitress
-            # stops accepting at 100 by default and reaps idle ones only after 120 s.
-            connection_limit=1000,
-            channel_timeout=30,
+            # Slow or stuck clients hold no worker thread, but each holds a connection.
+            connection_limit=connection_limit,
+            channel_timeout=channel_timeout,
+            cleanup_interval=CLEANUP_INTERVAL,
             asyncore_use_poll=True,  # select() cannot watch more than 1024 sockets
         )
         if isinstance(server, MultiSocketServer):  # pragma: no cover - only with several listens
             raise ValueError("give one host, not several")
         server.channel_class = _json_error_channel(self.config)
         self._server: BaseWSGIServer = server
+        self._isolate_control(server)
+        self._evict_at_limit(server, connection_limit)
+        guard: ControlGuard = self.app.extensions[GUARD_KEY]
+        guard.allow_host(host)
+        if self.backend.hooks is not None:
+            self.backend.hooks.add_own_address(host, self.port)
         self._ticker = None if self.config.clock.manual else Ticker(self.backend)
         self._thread: threading.Thread | None = None
+
+    def _isolate_control(self, server: BaseWSGIServer) -> None:
+        """`/__mock/` requests run on threads of their own: eight advances waiting for hook
+        deliveries, or requests held by a latency fault, never keep a job-status (or a
+        `DELETE /__mock/faults`) waiting for a thread."""
+        control = ThreadedTaskDispatcher()
+        control.set_thread_count(CONTROL_THREADS)
+        self._control_dispatcher = control
+        provider_add = server.add_task
+
+        def add_task(channel: HTTPChannel) -> None:
+            if _is_control(channel):
+                control.add_task(channel)
+            else:
+                provider_add(channel)
+
+        server.add_task = add_task
+
+    @staticmethod
+    def _evict_at_limit(server: BaseWSGIServer, limit: int) -> None:
+        accepting_check = server.readable
+
+        def readable() -> bool:
+            if server.accepting and len(server._map) >= limit:
+                _evict_idle(server, limit)
+            return bool(accepting_check())
+
+        server.readable = readable
+
+    @property
+    def control_token(self) -> str | None:
+        return self.config.control_token
 
     @property
     def host(self) -> str:
@@ -166,6 +266,7 @@ class MockServer:
                 server.trigger.pull_trigger(lambda: self._close_channels(server))
             thread.join(timeout=5)
         self._close_channels(server)
+        self._control_dispatcher.shutdown()
         if self._owns_backend:
             self.backend.close()  # releases a state file, so a new server can open it
 

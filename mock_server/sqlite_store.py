@@ -152,7 +152,7 @@ def _nullable(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 ACCOUNTS = _Table("accounts", Account, "key")
-TASKS = _Table("tasks", Task, "task_id", indexes=("job_id",))
+TASKS = _Table("tasks", Task, "task_id", indexes=("job_id", "seq"))
 HOOK_ATTEMPTS = _Table("hook_attempts", HookAttempt, "hook_id")
 TABLES: tuple[_Table[Any], ...] = (ACCOUNTS, TASKS, HOOK_ATTEMPTS)
 
@@ -309,6 +309,20 @@ class SqliteStore:
 
     def tasks(self) -> Iterator[Task]:
         return iter(self._all(TASKS))
+
+    def tasks_after(self, after_seq: int, limit: int) -> list[Task]:
+        sql = f'{TASKS.select} WHERE "seq" > ? ORDER BY "seq" LIMIT ?'
+        with self._lock:
+            rows = self._conn.execute(sql, (after_seq, limit)).fetchall()
+        return [TASKS.record(row) for row in rows]
+
+    def delete_task(self, task_id: str) -> None:
+        with self._lock:
+            deleted = self._conn.execute(
+                'DELETE FROM "tasks" WHERE "task_id" = ?', (_encode(task_id),)
+            ).rowcount
+            if deleted and self._count is not None:
+                self._count -= 1
 
     def task_count(self) -> int:
         with self._lock:

@@ -39,6 +39,14 @@ class Store(Protocol):
 
     def tasks(self) -> Iterable[Task]: ...
 
+    def tasks_after(self, after_seq: int, limit: int) -> Iterable[Task]:
+        """Up to `limit` tasks with `seq > after_seq`, in `seq` (submit) order."""
+        ...
+
+    def delete_task(self, task_id: str) -> None:
+        """Forget a task (retention); an unknown id is no error."""
+        ...
+
     def task_count(self) -> int: ...
 
     def clear(self) -> None: ...
@@ -102,6 +110,22 @@ class MemoryStore:
 
     def tasks(self) -> Iterator[Task]:
         return iter(list(self._tasks.values()))
+
+    def tasks_after(self, after_seq: int, limit: int) -> list[Task]:
+        # Insertion order is seq order (a reset restarts both), so the dict's order is the
+        # listing's; skipping to the cursor is a scan, but the answer stays `limit` long.
+        page: list[Task] = []
+        for task in self._tasks.values():
+            if task.seq > after_seq:
+                page.append(task)
+                if len(page) >= limit:
+                    break
+        return page
+
+    def delete_task(self, task_id: str) -> None:
+        task = self._tasks.pop(task_id, None)
+        if task is not None and self._by_job_id.get(task.job_id) is task:
+            del self._by_job_id[task.job_id]
 
     def task_count(self) -> int:
         return len(self._tasks)

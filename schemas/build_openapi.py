@@ -379,6 +379,10 @@ def _control_operation(
         problems["413"] = "The body is larger than the mock accepts."
         problems["415"] = "The body is not `application/json`."
     problems["401"] = "A control token is configured and `X-Mock-Token` is missing or wrong."
+    problems["403"] = (
+        "The Host header is not a loopback name, the mock's own host or a configured one (and "
+        "no control token is set), or the request comes from another Origin [decision]."
+    )
     for status in sorted(problems):
         responses[status] = _error(f"[mock] {problems[status]}")
     operation: dict[str, Any] = {
@@ -412,6 +416,21 @@ _FINISHED = "The task already finished: a status never moves back."
 
 
 def _control_paths() -> dict[str, Any]:
+    paths = _control_routes()
+    for item in paths.values():
+        for method in ("post", "delete"):
+            if method in item:
+                # [decision] A state-changing control call takes JSON or nothing (CSRF guard).
+                responses = item[method]["responses"]
+                responses.setdefault(
+                    "415",
+                    _error("[mock] A Content-Type other than `application/json` was sent."),
+                )
+                item[method]["responses"] = dict(sorted(responses.items()))
+    return paths
+
+
+def _control_routes() -> dict[str, Any]:
     p = CONTROL_PREFIX
     return {
         f"{p}/reset": {
@@ -442,21 +461,39 @@ def _control_paths() -> dict[str, Any]:
                 "control_clock",
                 "The clock after the move.",
                 request="control_advance_request",
-                errors={
-                    "400": "A body that does not match the schema, or the clock is not manual "
-                    "(start the mock with `--clock manual`)."
-                },
+                errors={"409": "The clock is not manual (start the mock with `--clock manual`)."},
             )
         },
         f"{p}/tasks": {
-            "get": _control_operation(
-                "mockListTasks",
-                "List every task",
-                "Every task of every key, with what the provider does not show (owner, plan, "
-                "due time).",
-                "control_tasks",
-                "All tasks, oldest first.",
-            )
+            "get": {
+                **_control_operation(
+                    "mockListTasks",
+                    "List tasks",
+                    "Every task of every key, with what the provider does not show (owner, plan, "
+                    "due time); with `limit`, one page and the `nextCursor` of the next. Finished "
+                    "tasks are kept `task_retention_seconds` of model time (default 24 h) "
+                    "[decision].",
+                    "control_tasks",
+                    "The tasks, oldest first.",
+                    errors={"400": "`limit` or `cursor` is not one this listing accepts."},
+                ),
+                "parameters": [
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "description": "At most this many tasks (1 to 1000); without it, all.",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                    },
+                    {
+                        "name": "cursor",
+                        "in": "query",
+                        "required": False,
+                        "description": "The `nextCursor` of the previous page.",
+                        "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                    },
+                ],
+            }
         },
         f"{p}/tasks/{{taskId}}": {
             "parameters": [_TASK_ID_PARAMETER],
@@ -477,7 +514,7 @@ def _control_paths() -> dict[str, Any]:
                 "Forces an in-progress task to succeed now, whatever was planned. No body.",
                 "control_task",
                 "The completed task.",
-                errors={"400": _FINISHED, "404": _NO_TASK},
+                errors={"409": _FINISHED, "404": _NO_TASK},
             ),
         },
         f"{p}/tasks/{{taskId}}/fail": {
@@ -491,7 +528,7 @@ def _control_paths() -> dict[str, Any]:
                 "The failed task.",
                 request="control_fail_request",
                 request_required=False,
-                errors={"400": f"{_FINISHED} Or a body that does not match.", "404": _NO_TASK},
+                errors={"409": _FINISHED, "404": _NO_TASK},
             ),
         },
         f"{p}/keys": {

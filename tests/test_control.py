@@ -23,7 +23,7 @@ def test_health_and_clock(http: FlaskClient, clock: ManualClock) -> None:
 
 def test_advance_needs_a_manual_clock() -> None:
     client = create_app(Config(api_keys={KEY: 1})).test_client()
-    assert_error(client.post("/__mock/clock/advance", json={"seconds": 1}), 400, 400, "manual")
+    assert_error(client.post("/__mock/clock/advance", json={"seconds": 1}), 409, 409, "manual")
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,7 @@ VALID_REQUESTS: dict[str, list[Any]] = {
     "control_key_request": [
         {"key": "trial", "quota": 10},
         {"key": "k", "quota": 0},
-        {"key": " spaced key ", "quota": 10**12},
+        {"key": "spaced key", "quota": 10**12},
         {"key": "x" * 256, "quota": 130},
     ],
     "control_fault_request": [
@@ -70,6 +70,10 @@ def valid_requests() -> list[tuple[str, Any]]:
 
 
 # (id, schema, body, the message errors() must include)
+KEY_PROBLEM = (
+    "key: must be printable ASCII (no control or non-ASCII characters) without leading or "
+    "trailing spaces"
+)
 BROKEN_REQUESTS: list[tuple[str, str, Any, str]] = [
     ("seconds missing", "control_advance_request", {}, "seconds: is required"),
     (
@@ -141,7 +145,19 @@ BROKEN_REQUESTS: list[tuple[str, str, Any, str]] = [
         "key blank",
         "control_key_request",
         {"key": " \t", "quota": 1},
-        "key: must not be empty or only whitespace",
+        KEY_PROBLEM,
+    ),
+    (
+        "key outer spaces",
+        "control_key_request",
+        {"key": " trial ", "quota": 1},
+        KEY_PROBLEM,
+    ),
+    (
+        "key non-ascii",
+        "control_key_request",
+        {"key": "cl\u00e9", "quota": 1},
+        KEY_PROBLEM,
     ),
     (
         "key too long",

@@ -2,10 +2,12 @@
 
 The target is the mock's own Flask app, called in-process through WSGI (the same app waitress
 serves, so nothing differs but the socket; `test_bad_input.py` covers what only a socket can
-send). Every operation of both documents is fuzzed with Schemathesis' default checks (no 5xx,
-status codes, content types, headers and bodies conforming to the document, negative data
-rejected, auth enforced), and a state machine follows the document's link from submit-jobs to
-job-status, so job-status is asked about ids that exist and its completed items are checked too.
+send). Every operation of both documents is fuzzed with every one of Schemathesis' built-in
+checks (no 5xx, status codes, content types, headers and bodies conforming to the document,
+positive data accepted, negative data rejected, 405 with Allow for unsupported methods, auth
+enforced, ...), with zero failures, and a state machine follows the document's link from
+submit-jobs to job-status, so job-status is asked about ids that exist and its completed items
+are checked too.
 
 - `openapi.yaml` (the provider's API) is the contract clients are written against: it gets most of
   the budget and the stateful run.
@@ -36,7 +38,15 @@ from mock_server.clock import Clock, RealClock
 from mock_server.config import HookPolicy
 from mock_server.http import current_backend
 
-schemathesis = pytest.importorskip("schemathesis")
+schemathesis = pytest.importorskip(
+    "schemathesis", reason="schemathesis is a test extra for Python >= 3.11 only"
+)
+from schemathesis.checks import CHECKS, load_all_checks  # noqa: E402
+
+load_all_checks()
+# Every built-in check, not only the default set: positive data must be accepted, negative
+# data refused, unsupported methods answered 405 with Allow, auth never ignored, and so on.
+ALL_CHECKS = CHECKS.get_all()
 
 FUZZ_KEY = "fuzz-key"
 SCALE = int(os.environ.get("MJ_FUZZ_EXAMPLES", "0")) or None
@@ -88,14 +98,14 @@ def _clear_faults(app: Flask) -> None:
 @provider_schema.parametrize()
 @settings(max_examples=EXAMPLES, **_SETTINGS)
 def test_provider_operations_conform(case: Any) -> None:
-    case.call_and_validate()
+    case.call_and_validate(checks=ALL_CHECKS)
 
 
 @mock_schema.parametrize()
 @settings(max_examples=MOCK_EXAMPLES, **_SETTINGS)
 def test_mock_operations_conform(case: Any) -> None:
     try:
-        case.call_and_validate()
+        case.call_and_validate(checks=ALL_CHECKS)
     finally:
         _clear_faults(MOCK_APP)
 

@@ -9,7 +9,7 @@ import pytest
 
 import schemas
 from mock_server import Config, ManualClock, MidjourneyBackend, SubmitRequest, TaskStatus
-from mock_server.errors import InvalidRequest, NotFound
+from mock_server.errors import Conflict, NotFound
 from mock_server.render import task_item
 
 from .support import KEY, Post, status_items, submit_ok
@@ -93,7 +93,7 @@ def test_forced_outcomes_and_status_never_moves_back(backend: MidjourneyBackend)
     backend.advance(600)  # the planned outcomes must not overwrite the forced ones
     assert backend.get_task(done.task_id).status == TaskStatus.COMPLETED
     assert backend.get_task(failed.task_id).status == TaskStatus.FAILED
-    with pytest.raises(InvalidRequest, match="never moves back"):
+    with pytest.raises(Conflict, match="never moves back"):
         backend.fail(done.task_id, "again")
     with pytest.raises(NotFound):
         backend.complete("missing")
@@ -112,7 +112,7 @@ def test_same_seed_gives_the_same_ids_durations_and_jobs(clock: ManualClock) -> 
 
 def test_advance_refuses_a_real_clock() -> None:
     backend = MidjourneyBackend(Config(api_keys={KEY: 10}))
-    with pytest.raises(InvalidRequest, match="not manual"):
+    with pytest.raises(Conflict, match="not manual"):
         backend.advance(1)
 
 

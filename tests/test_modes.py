@@ -73,7 +73,7 @@ def test_forced_outcomes(mj: MockController) -> None:
     assert items[failed]["failReason"] == "moderation says no"
     with pytest.raises(ControlError) as error:
         mj.complete(failed)
-    assert error.value.http_status == 400
+    assert error.value.http_status == 409  # Conflict: the state, not the request, is wrong
 
 
 def test_quota_top_up_and_drain(mj: MockController) -> None:

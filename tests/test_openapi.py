@@ -178,8 +178,10 @@ def test_control_routes_are_tagged_and_use_the_control_schemas() -> None:
             responses = operation["responses"]
             success = responses["200"]["content"]["application/json"]["schema"]
             assert success == {"$ref": f"#/components/schemas/{component}"}, (path, method)
-            assert set(responses) <= {"200", "400", "401", "404", "413", "415"}
-            assert "401" in responses
+            assert set(responses) <= {"200", "400", "401", "403", "404", "409", "413", "415"}
+            assert "401" in responses and "403" in responses  # token; Host and Origin guard
+            if method in ("post", "delete"):
+                assert "415" in responses, (path, method)  # JSON or nothing (CSRF)
             for status in set(responses) - {"200"}:
                 error = responses[status]["content"]["application/json"]["schema"]
                 assert error == {"$ref": "#/components/schemas/Error"}
@@ -194,11 +196,18 @@ def test_control_routes_are_tagged_and_use_the_control_schemas() -> None:
             assert "400" in responses
         for parameter in item.get("parameters", []):
             assert f"{{{parameter['name']}}}" in path and parameter["in"] == "path"
-    advance = document["paths"]["/__mock/clock/advance"]["post"]["responses"]["400"]
+    listing = document["paths"]["/__mock/tasks"]["get"]
+    assert {p["name"]: p["in"] for p in listing["parameters"]} == {
+        "limit": "query",
+        "cursor": "query",
+    }
+    # A state the request cannot change is a conflict (Schemathesis ST202), not a bad request.
+    advance = document["paths"]["/__mock/clock/advance"]["post"]["responses"]["409"]
     assert "not manual" in advance["description"]
     for path in ("/__mock/tasks/{taskId}", "/__mock/tasks/{taskId}/complete"):
         assert "404" in document["paths"][path][next(iter(CONTROL_PATHS[path]))]["responses"]
-    assert "400" in document["paths"]["/__mock/tasks/{taskId}/complete"]["post"]["responses"]
+    assert "409" in document["paths"]["/__mock/tasks/{taskId}/complete"]["post"]["responses"]
+    assert "409" in document["paths"]["/__mock/tasks/{taskId}/fail"]["post"]["responses"]
     assert "404" in document["paths"]["/__mock/hooks/{hookId}/redeliver"]["post"]["responses"]
     assert document["components"]["securitySchemes"]["MockToken"]["name"] == "X-Mock-Token"
     assert document["components"]["securitySchemes"]["MockToken"]["in"] == "header"
