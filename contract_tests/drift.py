@@ -31,8 +31,9 @@ from jsonschema import Draft202012Validator
 
 import schemas
 
+from .calibrate import calibrate
 from .checks import acceptable_schemas, body_status
-from .recording import load_records
+from .recording import load_observations, load_records
 
 __all__ = ["DriftReport", "analyse", "analyse_records", "drift_command"]
 
@@ -352,19 +353,39 @@ class _NothingToCompare(click.ClickException):
     is_flag=True,
     help="Also fail when a documented status (task 0/1/2, submit 0/1001/1002) was never seen.",
 )
-def drift_command(directory: Path, as_json: bool, require_all_statuses: bool) -> None:
-    """Compare responses recorded by `pytest contract_tests --mj-record DIR` with schemas/.
+@click.option(
+    "--write-config",
+    "config_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the mock settings that match what the recorded service did (TOML, for "
+    "`mj-mock serve --config`).",
+)
+def drift_command(
+    directory: Path, as_json: bool, require_all_statuses: bool, config_out: Path | None
+) -> None:
+    """Compare responses recorded by `pytest contract_tests --mj-record DIR` with schemas/,
+    and print every observation of the run beside the mock's setting.
 
     Exit status 0 when they agree, 1 when the provider drifted from the schemas (or, with
     --require-all-statuses, a documented status never showed up), 2 when DIR holds no records.
     """
     try:
         report = analyse(directory)
+        records = [record for _, record in load_records(directory)]
     except ValueError as exc:
         raise _NothingToCompare(str(exc)) from exc
+    calibration = calibrate(records, load_observations(directory))
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+        found = {**report.as_dict(), "calibration": calibration.settings()}
+        found["observations"] = calibration.observed
+        click.echo(json.dumps(found, indent=2, sort_keys=True))
     else:
         click.echo(report.render())
+        click.echo("\n".join(calibration.render()))
+    if config_out is not None:
+        config_out.write_text(calibration.toml(directory), encoding="utf-8")
+        if not as_json:
+            click.echo(f"wrote the calibrated mock settings to {config_out}")
     if report.drift or (require_all_statuses and report.never_seen()):
         click.get_current_context().exit(1)

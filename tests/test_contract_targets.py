@@ -31,13 +31,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from contract_tests.calibrate import calibrate
 from contract_tests.drift import drift_command
+from contract_tests.recording import load_observations, load_records
+from mock_server import MockServer
+from mock_server.cli import build_config
 
 from .contract_support.broken import VARIANTS, Variant
 from .contract_support.different import documented_but_different
 from .contract_support.mutants import MUTANTS, Mutant
 from .contract_support.runner import SuiteRun, start_suite
-from .contract_support.serving import live_mock, wrapped_live_mock
+from .contract_support.serving import LIVE_KEYS, TIME_SCALE, live_mock, wrapped_live_mock
 
 KEY, KEY_2, EMPTY = "contract-live-key", "contract-live-key-2", "contract-live-empty"
 FAST_LIVE = ["--mj-job-timeout", "30", "--mj-poll-interval", "0.02"]
@@ -241,3 +245,49 @@ def test_the_live_suite_passes_against_a_documented_but_different_provider(
     assert report.exit_code == 1, report.output
     assert "job-status (HTTP 200) data[].image" in report.output
     assert "job-status (HTTP 200) data[].seed" in report.output
+
+
+CALIBRATED = {
+    "job_status_envelope": True,
+    "status_as_string": True,
+    "submit_message": False,
+    "error_data": False,
+    "unknown_ids": "report",
+    "extra_item_fields": {
+        "image": "https://cdn.midjourney.com/{jobId}/grid_0.png",
+        "seed": 1234567,
+    },
+}
+
+
+def _calibration(directory: Path) -> dict[str, object]:
+    records = [record for _, record in load_records(directory)]
+    return calibrate(records, load_observations(directory)).settings()
+
+
+def test_a_mock_calibrated_from_a_live_recording_answers_like_that_provider(
+    runs: Runs, different_record_dir: Path, tmp_path: Path
+) -> None:
+    assert runs["live-different"].result().returncode == 0
+    written = tmp_path / "mock.toml"
+    report = CliRunner().invoke(
+        drift_command, [str(different_record_dir), "--write-config", str(written)]
+    )
+    assert 'unknown ids: reported -> unknown_ids = "report"' in report.output, report.output
+    assert "item order: its own order" in report.output  # an observation with no setting
+    assert _calibration(different_record_dir) == CALIBRATED
+    # Loaded the way `mj-mock serve --config mock.toml` loads it, and served.
+    config = build_config(
+        config_file=str(written),
+        api_keys=tuple(f"{key}:{quota}" for key, quota in LIVE_KEYS.items()),
+        clock="real",
+        time_scale=TIME_SCALE,
+        seed=None,
+        flags={"control_enabled": False},
+    )
+    record = tmp_path / "calibrated-record"
+    with MockServer(config, port=0) as server:
+        result = start_suite("calibrated", "live", *_full_live(server.url, record)).result()
+    assert result.returncode == 0, result.tail()
+    # The calibrated mock's own recording calls for the same settings: it answers as they did.
+    assert _calibration(record) == CALIBRATED

@@ -64,8 +64,8 @@ def _status_backwards(mp: pytest.MonkeyPatch) -> None:
     original = render.job_status_body
     finished: set[tuple[int, str]] = set()  # per mock instance: its config, and the task id
 
-    def body(tasks: list[Any], config: Any) -> dict[str, Any]:
-        out = original(tasks, config)
+    def body(tasks: list[Any], config: Any, *asked: Any) -> dict[str, Any]:
+        out = original(tasks, config, *asked)
         items = []
         for item in out["data"]:
             seen = (id(config), item["taskId"])
