@@ -6,7 +6,10 @@ mj-mock drift DIR            # exit 0: no drift; 1: drift found; 2: nothing read
 
 It reports, aggregated over every record (list indexes folded to `[]`):
 
-- fields the schemas don't know (a new field on the provider's side);
+- answers that break the consumer layer (what a client may rely on): the provider broke the
+  documented contract;
+- against the strict layer (the mock's exact output): fields the schemas don't know (a new
+  field on the provider's side);
 - types that differ (a number that became a string);
 - any other schema violation (a missing field, a wrong count);
 - statuses the schemas don't know (a task status 3, a new body error code in an HTTP 200);
@@ -40,6 +43,7 @@ __all__ = ["DriftReport", "analyse", "analyse_records", "drift_command"]
 TASK_STATUSES = {0: "in progress", 1: "completed", 2: "failed"}  # [doc]
 SUBMIT_STATUSES = {0: "success", 1001: "quota not enough", 1002: "concurrency limit"}  # [doc]
 KINDS = {
+    "consumer": "answers a client cannot rely on (the consumer layer, schemas/consumer/)",
     "unknown-field": "fields the schemas don't know",
     "type": "types that differ",
     "violation": "other schema violations",
@@ -256,7 +260,9 @@ def _walk(instance: object, schema: object, where: str, found: list[tuple[str, s
                     found.append(("unknown-field", path))
                 continue
             allowed = _types({"allOf": subs})
-            if allowed is not None and not _type_fits(value, allowed):
+            # An empty set means the branches that speak about the field disagree (a success
+            # without a required field also looks like an error body): no type to compare.
+            if allowed and not _type_fits(value, allowed):
                 wanted = " or ".join(sorted(allowed))
                 found.append(("type", f"{path}: schema says {wanted}, seen {_json_type(value)}"))
                 continue
@@ -306,7 +312,14 @@ def _check(report: DriftReport, record: Mapping[str, Any], source: str) -> None:
         return
     body = record.get("body")
     _statuses(report, endpoint, http_status, body, source)
-    for name in acceptable_schemas(endpoint, http_status, body):
+    names = acceptable_schemas(endpoint, http_status, body)
+    consumer = [schemas.errors(name, body, "consumer") for name in names]
+    if all(consumer):
+        for name, messages in zip(names, consumer, strict=True):
+            for message in messages:
+                detail = f"{endpoint} (HTTP {http_status}) vs {name}: " + _INDEX.sub("[]", message)
+                report.add("consumer", detail, source)
+    for name in names:
         messages = schemas.errors(name, body)
         if not messages:
             return

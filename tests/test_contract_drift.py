@@ -237,3 +237,16 @@ def test_a_recorded_extra_field_becomes_a_templated_setting_that_loads(tmp_path:
     }
     config = Config.from_mapping(written)
     assert config.extra_item_fields["odd key"] == "for {taskId}"
+
+
+def test_an_answer_a_client_cannot_rely_on_is_named_apart_from_new_fields(tmp_path: Path) -> None:
+    broken = _completed_sample()
+    del broken["mjPrompt"]
+    extended = {**_completed_sample(), "image": "https://cdn.midjourney.com/x/grid_0.png"}
+    _record(tmp_path, "job-status", {"data": [broken]})
+    _record(tmp_path, "job-status", {"data": [extended]})
+    result = _drift(tmp_path)
+    assert result.exit_code == 1
+    consumer = result.output.split("answers a client cannot rely on")[1].split("\n")[1]
+    assert "data[].mjPrompt: is required" in consumer and "(1 responses" in consumer
+    assert "job-status (HTTP 200) data[].image" in result.output
