@@ -441,8 +441,11 @@ class MidjourneyClient:
         import schemas  # only needed, and only imported, when validation is on
 
         name = "submit_response" if endpoint == "submit-jobs" else "job_status_response"
+        if name == "job_status_response" and "data" not in body and parse_code(body.get("status")):
+            name = "error"  # a refusal in a 200, e.g. a bad key answered with a body code
         try:
-            schemas.validate(name, body)
+            # The consumer layer: what a client may rely on, so extra fields never break it.
+            schemas.validate(name, body, layer="consumer")
         except schemas.SchemaViolation as exc:
             raise SchemaMismatch(
                 f"{endpoint}: answer does not match schema {name}: {'; '.join(exc.messages)}",

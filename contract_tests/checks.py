@@ -91,9 +91,17 @@ def acceptable_schemas(endpoint: str, http_status: int, body: object) -> tuple[s
 
 
 def response_problems(
-    endpoint: str, http_status: int, content_type: str | None, body: object, *, is_json: bool
+    endpoint: str,
+    http_status: int,
+    content_type: str | None,
+    body: object,
+    *,
+    is_json: bool,
+    layer: str = "strict",
 ) -> list[str]:
-    """Why this response breaks the contract: JSON in and out [doc], and the schemas."""
+    """Why this response breaks the contract: JSON in and out [doc], and the schemas of `layer`
+    ("strict", the mock's exact output, on mock targets; "consumer", the documented contract,
+    on live)."""
     if not is_json:
         return [f"{endpoint}: HTTP {http_status} answer is not JSON"]
     problems: list[str] = []
@@ -102,10 +110,12 @@ def response_problems(
     names = acceptable_schemas(endpoint, http_status, body)
     found: list[str] = []
     for name in names:
-        messages = schemas.errors(name, body)
+        messages = schemas.errors(name, body, layer)
         if not messages:
             return problems
-        found.extend(f"{endpoint} (HTTP {http_status}) vs schema {name}: {m}" for m in messages)
+        found.extend(
+            f"{endpoint} (HTTP {http_status}) vs {layer} schema {name}: {m}" for m in messages
+        )
     return problems + found
 
 

@@ -21,7 +21,14 @@ pytest.register_assert_rewrite("contract_tests.expect", "contract_tests.target")
 from mock_server.controller import MockController  # noqa: E402
 
 from .budget import JobBudget  # noqa: E402
-from .options import BUDGET_KEY, OPTIONS_KEY, RECORDER_KEY, SuiteOptions  # noqa: E402
+from .observe import Observations  # noqa: E402
+from .options import (  # noqa: E402
+    BUDGET_KEY,
+    OBSERVATIONS_KEY,
+    OPTIONS_KEY,
+    RECORDER_KEY,
+    SuiteOptions,
+)
 from .recording import Recorder  # noqa: E402
 from .target import FinishedTask, HookSite, Target  # noqa: E402
 
@@ -51,6 +58,11 @@ def recorder(pytestconfig: pytest.Config) -> Recorder | None:
 
 
 @pytest.fixture(scope="session")
+def observations(pytestconfig: pytest.Config) -> Observations:
+    return pytestconfig.stash[OBSERVATIONS_KEY]
+
+
+@pytest.fixture(scope="session")
 def live_hook_site(suite: SuiteOptions) -> Iterator[HookSite | None]:
     if not suite.live or suite.hook_listen is None:
         yield None
@@ -68,6 +80,7 @@ def live_target(
     budget: JobBudget,
     recorder: Recorder | None,
     live_hook_site: HookSite | None,
+    observations: Observations,
 ) -> Iterator[Target]:
     assert suite.api_key, "the plugin skips live tests without a key"
     target = Target(
@@ -78,6 +91,7 @@ def live_target(
         budget=budget,
         recorder=recorder,
         live_hook_site=live_hook_site,
+        observations=observations,
     )
     yield target
     target.close()
@@ -89,6 +103,7 @@ def target(
     suite: SuiteOptions,
     budget: JobBudget,
     recorder: Recorder | None,
+    observations: Observations,
 ) -> Iterator[Target]:
     if suite.live:
         live: Target = request.getfixturevalue("live_target")
@@ -104,6 +119,7 @@ def target(
         budget=budget,
         recorder=recorder,
         control=control,
+        observations=observations,
     )
     yield mock
     mock.close()

@@ -6,7 +6,10 @@ mj-mock drift DIR            # exit 0: no drift; 1: drift found; 2: nothing read
 
 It reports, aggregated over every record (list indexes folded to `[]`):
 
-- fields the schemas don't know (a new field on the provider's side);
+- answers that break the consumer layer (what a client may rely on): the provider broke the
+  documented contract;
+- against the strict layer (the mock's exact output): fields the schemas don't know (a new
+  field on the provider's side);
 - types that differ (a number that became a string);
 - any other schema violation (a missing field, a wrong count);
 - statuses the schemas don't know (a task status 3, a new body error code in an HTTP 200);
@@ -31,14 +34,16 @@ from jsonschema import Draft202012Validator
 
 import schemas
 
+from .calibrate import calibrate
 from .checks import acceptable_schemas, body_status
-from .recording import load_records
+from .recording import load_observations, load_records
 
 __all__ = ["DriftReport", "analyse", "analyse_records", "drift_command"]
 
 TASK_STATUSES = {0: "in progress", 1: "completed", 2: "failed"}  # [doc]
 SUBMIT_STATUSES = {0: "success", 1001: "quota not enough", 1002: "concurrency limit"}  # [doc]
 KINDS = {
+    "consumer": "answers a client cannot rely on (the consumer layer, schemas/consumer/)",
     "unknown-field": "fields the schemas don't know",
     "type": "types that differ",
     "violation": "other schema violations",
@@ -255,7 +260,9 @@ def _walk(instance: object, schema: object, where: str, found: list[tuple[str, s
                     found.append(("unknown-field", path))
                 continue
             allowed = _types({"allOf": subs})
-            if allowed is not None and not _type_fits(value, allowed):
+            # An empty set means the branches that speak about the field disagree (a success
+            # without a required field also looks like an error body): no type to compare.
+            if allowed and not _type_fits(value, allowed):
                 wanted = " or ".join(sorted(allowed))
                 found.append(("type", f"{path}: schema says {wanted}, seen {_json_type(value)}"))
                 continue
@@ -305,7 +312,14 @@ def _check(report: DriftReport, record: Mapping[str, Any], source: str) -> None:
         return
     body = record.get("body")
     _statuses(report, endpoint, http_status, body, source)
-    for name in acceptable_schemas(endpoint, http_status, body):
+    names = acceptable_schemas(endpoint, http_status, body)
+    consumer = [schemas.errors(name, body, "consumer") for name in names]
+    if all(consumer):
+        for name, messages in zip(names, consumer, strict=True):
+            for message in messages:
+                detail = f"{endpoint} (HTTP {http_status}) vs {name}: " + _INDEX.sub("[]", message)
+                report.add("consumer", detail, source)
+    for name in names:
         messages = schemas.errors(name, body)
         if not messages:
             return
@@ -352,19 +366,39 @@ class _NothingToCompare(click.ClickException):
     is_flag=True,
     help="Also fail when a documented status (task 0/1/2, submit 0/1001/1002) was never seen.",
 )
-def drift_command(directory: Path, as_json: bool, require_all_statuses: bool) -> None:
-    """Compare responses recorded by `pytest contract_tests --mj-record DIR` with schemas/.
+@click.option(
+    "--write-config",
+    "config_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the mock settings that match what the recorded service did (TOML, for "
+    "`mj-mock serve --config`).",
+)
+def drift_command(
+    directory: Path, as_json: bool, require_all_statuses: bool, config_out: Path | None
+) -> None:
+    """Compare responses recorded by `pytest contract_tests --mj-record DIR` with schemas/,
+    and print every observation of the run beside the mock's setting.
 
     Exit status 0 when they agree, 1 when the provider drifted from the schemas (or, with
     --require-all-statuses, a documented status never showed up), 2 when DIR holds no records.
     """
     try:
         report = analyse(directory)
+        records = [record for _, record in load_records(directory)]
     except ValueError as exc:
         raise _NothingToCompare(str(exc)) from exc
+    calibration = calibrate(records, load_observations(directory))
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+        found = {**report.as_dict(), "calibration": calibration.settings()}
+        found["observations"] = calibration.observed
+        click.echo(json.dumps(found, indent=2, sort_keys=True))
     else:
         click.echo(report.render())
+        click.echo("\n".join(calibration.render()))
+    if config_out is not None:
+        config_out.write_text(calibration.toml(directory), encoding="utf-8")
+        if not as_json:
+            click.echo(f"wrote the calibrated mock settings to {config_out}")
     if report.drift or (require_all_statuses and report.never_seen()):
         click.get_current_context().exit(1)

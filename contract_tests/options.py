@@ -10,6 +10,7 @@ import pytest
 
 from . import TARGETS
 from .budget import JobBudget
+from .observe import Observations
 from .recording import Recorder
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "LIVE_DEFAULT_MAX_JOBS",
     "MOCK_DEFAULT_MAX_JOBS",
     "MOCK_WAIT_SECONDS",
+    "OBSERVATIONS_KEY",
     "OPTIONS_KEY",
     "RECORDER_KEY",
     "SuiteOptions",
@@ -62,6 +64,7 @@ class SuiteOptions:
 OPTIONS_KEY = pytest.StashKey["SuiteOptions"]()
 BUDGET_KEY = pytest.StashKey[JobBudget]()
 RECORDER_KEY = pytest.StashKey[Recorder | None]()
+OBSERVATIONS_KEY = pytest.StashKey[Observations]()
 
 
 def add_options(parser: pytest.Parser) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +17,29 @@ import pytest
 
 from . import profiles
 from .budget import JobBudget
-from .options import BUDGET_KEY, OPTIONS_KEY, RECORDER_KEY, add_options, resolve
+from .observe import Observations
+from .options import (
+    BUDGET_KEY,
+    OBSERVATIONS_KEY,
+    OPTIONS_KEY,
+    RECORDER_KEY,
+    add_options,
+    resolve,
+)
 from .recording import Recorder
 
-__all__ = ["is_contract_item", "summary_line"]
+__all__ = ["is_contract_item", "source_problems", "summary_line"]
 
 _OWNED_DIR_KEY = pytest.StashKey["Path | None"]()
 _WORKER_INPUT = "mj_contract_budget_dir"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 MARKERS = {
+    "doc": "asserts only [doc] facts of CONTRACT.md: held on every target, live included",
+    "decision(name)": "checks the mock [decision] `name` of CONTRACT.md: asserted on the mock "
+    "targets; on live an observation (recorded, printed, never a failure)",
     "needs_control": "needs control of the target (clock, forced outcomes, accounts, hook "
     "journal); skipped on live",
-    "mock_decision": "checks a [decision] of CONTRACT.md the provider does not document; "
-    "skipped on live",
     "properties": "Hypothesis property tests; they run after the example-based tests",
     "spends_jobs": "submits jobs of its own (beyond the shared completed and failed task); "
     "runs last, within --mj-max-jobs",
@@ -43,8 +53,13 @@ CONTROL_REASON = (
     "needs control of the target (manual clock, forced outcomes, accounts); "
     "live is reached over HTTP with a key and nothing else"
 )
-DECISION_REASON = (
-    "checks a [decision] of CONTRACT.md that the provider does not document; mock targets only"
+DECISION_PROPERTY_REASON = (
+    "a property test of a [decision]: on live its cases are observed by the example-based tests"
+)
+SOURCE_RULE = (
+    "every contract test declares the source of what it asserts: @pytest.mark.doc (a [doc] fact, "
+    'asserted on every target) or @pytest.mark.decision("name") (a mock [decision], asserted '
+    "on the mocks and only observed on live), not both"
 )
 
 
@@ -70,6 +85,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if options.record_dir is not None:
         recorder = Recorder(options.record_dir, options.secrets())
     config.stash[RECORDER_KEY] = recorder
+    config.stash[OBSERVATIONS_KEY] = Observations(recorder)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -91,7 +107,31 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def is_contract_item(item: pytest.Item) -> bool:
-    return PACKAGE_DIR in Path(str(item.path)).resolve().parents
+    """A test of the suite: in this package, or anywhere a test asks for its `target`."""
+    if PACKAGE_DIR in Path(str(item.path)).resolve().parents:
+        return True
+    return "target" in getattr(item, "fixturenames", ())
+
+
+def decision_name(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("decision")
+    if marker is None:
+        return None
+    name = marker.args[0] if marker.args else marker.kwargs.get("name")
+    return name if isinstance(name, str) and name.strip() else None
+
+
+def source_problems(items: list[pytest.Item]) -> list[str]:
+    """The contract tests that do not say whether they assert a [doc] fact or a [decision]."""
+    found = []
+    for item in items:
+        doc = item.get_closest_marker("doc") is not None
+        decision = item.get_closest_marker("decision")
+        if decision is not None and decision_name(item) is None:
+            found.append(f"{item.nodeid}: @pytest.mark.decision needs the decision's name")
+        elif doc == (decision is not None):
+            found.append(f"{item.nodeid}: {'both markers' if doc else 'no source marker'}")
+    return found
 
 
 def _cost_rank(item: pytest.Item) -> int:
@@ -113,6 +153,9 @@ def pytest_collection_modifyitems(
     positions = [i for i, item in enumerate(items) if is_contract_item(item)]
     if not positions:
         return
+    problems = source_problems([items[i] for i in positions])
+    if problems:
+        raise pytest.UsageError(SOURCE_RULE + ":\n  " + "\n  ".join(problems))
     ours = sorted((items[i] for i in positions), key=_cost_rank)
     for position, item in zip(positions, ours, strict=True):
         items[position] = item
@@ -140,8 +183,36 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(NO_KEY_REASON.format(url=options.base_url))
     if item.get_closest_marker("needs_control") is not None:
         pytest.skip(CONTROL_REASON)
-    if item.get_closest_marker("mock_decision") is not None:
-        pytest.skip(DECISION_REASON)
+    if decision_name(item) is not None and item.get_closest_marker("properties") is not None:
+        pytest.skip(DECISION_PROPERTY_REASON)
+    item.config.stash[OBSERVATIONS_KEY].current_test = item.nodeid
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """On live a [decision] test never fails on the decision: what it found is an observation.
+    A broken contract ([doc], the consumer schemas, a status moving back) still fails it."""
+    name = decision_name(item) if is_contract_item(item) else None
+    if name is None or not item.config.stash[OPTIONS_KEY].live:
+        return (yield)
+    from .target import ContractViolation
+
+    observations = item.config.stash[OBSERVATIONS_KEY]
+    try:
+        result = yield
+    except ContractViolation:
+        raise
+    except AssertionError as exc:
+        first = (str(exc).strip().splitlines() or ["(no message)"])[0]
+        observations.add(name, f"differs: {first[:160]}", "as the mock")
+        return None
+    if item.nodeid not in observations.touched:
+        observations.add(name, "as the mock", "as the mock")
+    return result
+
+
+def options_live(config: pytest.Config) -> bool:
+    return bool(config.stash[OPTIONS_KEY].live)
 
 
 def summary_line(config: pytest.Config) -> str:
@@ -162,6 +233,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         # Printed last, after pytest's own summary: the run ends with what it spent.
         if reporter is not None:
+            lines = config.stash[OBSERVATIONS_KEY].lines() if options_live(config) else []
+            if lines:
+                reporter.write_line(
+                    "mj contract: observed on live (mock [decision]s, never a failure):"
+                )
+                for line in lines:
+                    reporter.write_line("  " + line)
             reporter.write_line(summary_line(config))
     if owned is not None:
         shutil.rmtree(owned, ignore_errors=True)

@@ -17,10 +17,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RECORD_VERSION", "Recorder", "load_records"]
+__all__ = ["OBSERVATION_SUFFIX", "RECORD_VERSION", "Recorder", "load_observations", "load_records"]
 
 RECORD_VERSION = 1
 SCRUBBED = "***"
+# Observations of [decision]s (see `observe.py`) sit beside the records, in files of their own.
+OBSERVATION_SUFFIX = ".observation.json"
 
 
 class Recorder:
@@ -72,11 +74,33 @@ class Recorder:
         path_out.write_text(serialized + "\n", encoding="utf-8")
         return path_out
 
+    def record_observation(self, observation: dict[str, Any]) -> Path:
+        serialized = self.scrub(
+            json.dumps({"version": RECORD_VERSION, **observation}, indent=2, sort_keys=True)
+        )
+        with self._lock:
+            number = next(self._count)
+        path_out = self.directory / f"{self._prefix}-{number:05d}{OBSERVATION_SUFFIX}"
+        path_out.write_text(serialized + "\n", encoding="utf-8")
+        return path_out
+
+
+def load_observations(directory: Path) -> list[dict[str, Any]]:
+    """The observations a live run wrote beside its records, in the order they were made."""
+    found: list[dict[str, Any]] = []
+    for path in sorted(directory.glob(f"*{OBSERVATION_SUFFIX}")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "observation" in data:
+            found.append(data)
+    return found
+
 
 def load_records(directory: Path) -> list[tuple[Path, dict[str, Any]]]:
     """Every record file in `directory` (sorted by name); files that are not records raise."""
     found: list[tuple[Path, dict[str, Any]]] = []
     for path in sorted(directory.glob("*.json")):
+        if path.name.endswith(OBSERVATION_SUFFIX):
+            continue
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

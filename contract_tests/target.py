@@ -30,6 +30,7 @@ from .checks import (
     endpoint_of,
     response_problems,
 )
+from .observe import Observations
 from .options import MOCK_WAIT_SECONDS, SuiteOptions
 from .recording import Recorder
 
@@ -37,7 +38,14 @@ if TYPE_CHECKING:
     from mock_server.controller import MockController
     from mock_server.receiver import HookReceiverServer
 
-__all__ = ["ContractViolation", "FinishedTask", "HookSite", "StatusTracker", "Target"]
+__all__ = [
+    "ContractViolation",
+    "FinishedTask",
+    "HookSite",
+    "StatusTracker",
+    "Target",
+    "accepted",
+]
 
 _DEFAULT = object()
 _SHORT = 300
@@ -59,7 +67,8 @@ def _int_status(value: object) -> int | None:
 class StatusTracker:
     """The last status of every task per key: 0 may become 1 or 2, and nothing else changes."""
 
-    _STABLE = ("jobId", "images", "meta", "failReason", "createdAt")
+    # [doc] fields of a finished task; a server's own extra fields may change as they like.
+    STABLE = ("jobId", "images", "meta", "failReason", "createdAt")
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str], dict[str, Any]] = {}
@@ -84,7 +93,7 @@ class StatusTracker:
                     )
                     continue
                 if was is not None and was != 0:
-                    for name in self._STABLE:
+                    for name in self.STABLE:
                         if before.get(name) != item.get(name):
                             problems.append(
                                 f"task {task_id} (status {was}) changed {name}: "
@@ -144,8 +153,10 @@ class Target:
         recorder: Recorder | None = None,
         control: MockController | None = None,
         live_hook_site: HookSite | None = None,
+        observations: Observations | None = None,
     ) -> None:
         self.kind = kind
+        self.observations = observations if observations is not None else Observations(recorder)
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.suite = suite
@@ -170,6 +181,11 @@ class Target:
     @property
     def is_mock(self) -> bool:
         return self.control is not None
+
+    @property
+    def schema_layer(self) -> str:
+        """The mock is held to its exact output; live only to what a client may rely on."""
+        return "strict" if self.is_mock else "consumer"
 
     def close(self) -> None:
         self.session.close()
@@ -207,7 +223,12 @@ class Target:
                 request_body=_request_body(request.body),
             )
         problems = response_problems(
-            endpoint, response.status_code, content_type, body, is_json=text is None
+            endpoint,
+            response.status_code,
+            content_type,
+            body,
+            is_json=text is None,
+            layer=self.schema_layer,
         )
         data = body.get("data") if isinstance(body, dict) else None
         if endpoint == "job-status" and response.ok and isinstance(data, list):
@@ -262,6 +283,14 @@ class Target:
     def post_submit(self, body: Any = _DEFAULT, **kwargs: Any) -> requests.Response:
         """A submit that spends no budget: for requests that must not create a job."""
         return self.post(SUBMIT_PATH, body, **kwargs)
+
+    def try_submit(self, body: Any = _DEFAULT, **kwargs: Any) -> requests.Response:
+        """A submit the target should refuse, but that a lenient server might accept (and, on
+        live, charge): it holds one job of the budget and keeps it only when accepted."""
+        with self.budget.reserve() as reservation:
+            response = self.post_submit(body, **kwargs)
+            reservation.used = accepted(response)
+        return response
 
     def post_status(self, body: Any = _DEFAULT, **kwargs: Any) -> requests.Response:
         return self.post(STATUS_PATH, body, **kwargs)
@@ -382,6 +411,17 @@ class Target:
             raise
         self._shared[name] = task
         return task
+
+
+def accepted(response: requests.Response) -> bool:
+    """A 2xx answer whose body status is 0 (or absent): the target took the request."""
+    if not 200 <= response.status_code < 300:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return body_status(body) in (0, None)
 
 
 def _request_body(body: object) -> Any:

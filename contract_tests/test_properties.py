@@ -1,6 +1,8 @@
 """Property tests: Hypothesis generates prompts with random parameters and malformed bodies.
 
-Tests that only send invalid requests or poll spend no jobs and run on every target. Tests that
+Tests that only send invalid requests or poll spend no jobs. Properties of a [decision] (what is
+refused, what is left out) run on the mocks; on live their cases are observed by the
+example-based tests. Tests that
 submit spend one job per example: on live they run at most as many examples as the budget has
 left (and at most three), and skip when it is gone.
 """
@@ -42,6 +44,7 @@ def _examples_that_fit(target: Target, wanted: int) -> int:
 # -- free on every target ----------------------------------------------------------------------
 
 
+@pytest.mark.decision("bad-submit-body-refused")
 def test_submit_refuses_any_body_without_a_usable_prompt(target: Target) -> None:
     @suite_settings(scale=2)
     @given(body=safe_submit_bodies)
@@ -53,6 +56,7 @@ def test_submit_refuses_any_body_without_a_usable_prompt(target: Target) -> None
         assert target.control.tasks == []
 
 
+@pytest.mark.decision("bad-job-status-body-refused")
 def test_job_status_refuses_any_malformed_body(target: Target) -> None:
     @suite_settings(scale=2)
     @given(body=malformed_status_bodies)
@@ -62,6 +66,7 @@ def test_job_status_refuses_any_malformed_body(target: Target) -> None:
     check()
 
 
+@pytest.mark.decision("unknown-ids")
 def test_unknown_ids_are_always_left_out(target: Target) -> None:
     @suite_settings()
     @given(ids=st.lists(unknown_task_ids, min_size=1, max_size=20))
@@ -71,6 +76,7 @@ def test_unknown_ids_are_always_left_out(target: Target) -> None:
     check()
 
 
+@pytest.mark.decision("item-order")
 def test_known_ids_come_back_once_in_request_order(
     target: Target, completed_task: FinishedTask, failed_task: FinishedTask
 ) -> None:
@@ -86,10 +92,30 @@ def test_known_ids_come_back_once_in_request_order(
     check()
 
 
+@pytest.mark.doc
+def test_known_ids_are_reported_whatever_else_is_asked(
+    target: Target, completed_task: FinishedTask, failed_task: FinishedTask
+) -> None:
+    """[doc] job-status reports the caller's tasks it is asked about, with their status; order,
+    repeats and unknown ids are the server's own business."""
+    status_of = {completed_task.task_id: 1, failed_task.task_id: 2}
+
+    @suite_settings()
+    @given(ids=st.lists(st.sampled_from(sorted(status_of)) | unknown_task_ids, max_size=12))
+    def check(ids: list[str]) -> None:
+        reported = {item.get("taskId"): item for item in target.statuses(ids)}
+        for task_id in set(ids) & set(status_of):
+            assert task_id in reported, f"{task_id} was asked about and not reported"
+            assert int(reported[task_id]["status"]) == status_of[task_id]
+
+    check()
+
+
 # -- mock targets: a lenient server could charge for these -------------------------------------
 
 
 @pytest.mark.needs_control
+@pytest.mark.decision("bad-submit-field-refused")
 def test_submit_refuses_a_valid_prompt_with_one_bad_field(target: Target) -> None:
     control = target.control
     assert control is not None
@@ -106,6 +132,7 @@ def test_submit_refuses_a_valid_prompt_with_one_bad_field(target: Target) -> Non
 # -- these submit: one job per example ---------------------------------------------------------
 
 
+@pytest.mark.doc
 @pytest.mark.spends_jobs
 def test_prompts_with_valid_parameters_complete_at_their_grid_size(target: Target) -> None:
     @suite_settings(max_examples=_examples_that_fit(target, 12))
@@ -120,6 +147,7 @@ def test_prompts_with_valid_parameters_complete_at_their_grid_size(target: Targe
     check()
 
 
+@pytest.mark.doc
 @pytest.mark.spends_jobs
 def test_an_unknown_personalize_code_fails_with_a_reason(target: Target) -> None:
     """[doc] the failReason sample is a bad `--p` code: such a prompt is accepted, then fails."""
@@ -134,7 +162,7 @@ def test_an_unknown_personalize_code_fails_with_a_reason(target: Target) -> None
     check()
 
 
-@pytest.mark.mock_decision
+@pytest.mark.decision("rejected-parameters-fail-later")
 def test_out_of_range_parameter_values_fail_with_a_reason(target: Target) -> None:
     @suite_settings(max_examples=8)
     @given(prompt=out_of_range_prompts())

@@ -165,6 +165,7 @@ class ContractMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.needs_control
+@pytest.mark.decision("quota-ledger")
 def test_submit_poll_advance_and_forced_outcomes_keep_the_invariants(target: Target) -> None:
     # Hypothesis types its first argument as a class across versions in different ways; a
     # factory that closes over the target is what it documents, so call it untyped.

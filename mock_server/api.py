@@ -62,4 +62,4 @@ def job_status() -> Response:
     api_key = _authenticated_key()
     fields = validated("job_status_request", read_json_body(backend.config))
     tasks = backend.job_status(api_key, fields["taskIds"])
-    return json_response(job_status_body(tasks, backend.config))
+    return json_response(job_status_body(tasks, backend.config, fields["taskIds"]))

@@ -42,6 +42,11 @@ DEFAULT_BASE_URL = "https://api.midjourney-api.com"
 DEV_API_KEY = "mj-mock-dev-key"
 DEV_QUOTA = 1_000_000
 KEYS_ENV_VAR = "MJ_MOCK_API_KEYS"
+UNKNOWN_ID_POLICIES = ("omit", "report")
+# [doc] The fields of a completed job-status item: extra_item_fields adds to them, never over them.
+DOCUMENTED_ITEM_FIELDS = frozenset(
+    {"taskId", "status", "jobId", "images", "prompt", "mjPrompt", "createdAt", "meta"}
+)
 
 
 class ConfigError(ValueError):
@@ -116,6 +121,16 @@ class Config:
     # SQLite file keeping accounts, balances, tasks and the hook journal across restarts; None
     # keeps everything in memory. On restart the file's accounts win over `api_keys`.
     state_file: str | None = None
+    # Calibration from a live recording (`mj-mock drift DIR --write-config`), each a [decision]
+    # where the provider's docs are silent. Fields added to every completed item (a string may
+    # hold {jobId}, {taskId} and {image_base_url}); "omit" leaves unknown and foreign ids out of
+    # job-status, "report" answers each with a failed item; whether a submit success carries
+    # `message`, and an error body `"data": null`.
+    extra_item_fields: dict[str, Any] = field(default_factory=dict)
+    unknown_ids: str = "omit"
+    unknown_id_reason: str = "task not found"
+    submit_message: bool = True
+    error_data: bool = True
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
@@ -137,6 +152,14 @@ class Config:
             raise ConfigError("task_retention_seconds must be >= 0 (or None to keep tasks)")
         self.control_hosts = frozenset(self.control_hosts)
         self.image_base_url = self.image_base_url.rstrip("/")
+        if self.unknown_ids not in UNKNOWN_ID_POLICIES:
+            raise ConfigError(
+                f"unknown_ids must be one of {', '.join(UNKNOWN_ID_POLICIES)}, "
+                f"got {self.unknown_ids!r}"
+            )
+        shadowed = sorted(set(self.extra_item_fields) & DOCUMENTED_ITEM_FIELDS)
+        if shadowed:
+            raise ConfigError(f"extra_item_fields may not replace documented fields: {shadowed}")
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **changes)
@@ -184,6 +207,8 @@ def _converted(name: str, value: Any, known: set[str]) -> dict[str, Any]:
         return {"seed": random_seed() if value is None else int(value)}
     if name == "control_hosts":
         return {"control_hosts": frozenset(str(v) for v in value)}
+    if name == "extra_item_fields":
+        return {name: dict(value)}
     if name == "durations":
         return {"durations": {m: (float(r[0]), float(r[1])) for m, r in value.items()}}
     if name in known:

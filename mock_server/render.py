@@ -6,6 +6,7 @@ hook payloads and the control API, so the shapes in `schemas/` are produced in o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .config import Config
@@ -23,6 +24,7 @@ __all__ = [
     "status_code",
     "submit_success_body",
     "task_item",
+    "unknown_item",
 ]
 
 
@@ -68,22 +70,58 @@ def task_item(task: Task, config: Config) -> dict[str, Any]:
             createdAt=epoch_millis(task.created_at),
             meta={"width": task.width, "height": task.height},
         )
+        for name, value in config.extra_item_fields.items():
+            item.setdefault(name, _filled(value, task, config))
     elif task.status == TaskStatus.FAILED:
         item.update(createdAt=epoch_millis(task.created_at), failReason=task.fail_reason)
     return item
 
 
+def _filled(value: Any, task: Task, config: Config) -> Any:
+    """An `extra_item_fields` value, with {jobId}, {taskId} and {image_base_url} filled in."""
+    if not isinstance(value, str):
+        return value
+    for name, text in (
+        ("{jobId}", task.job_id or ""),
+        ("{taskId}", task.task_id),
+        ("{image_base_url}", config.image_base_url),
+    ):
+        value = value.replace(name, text)
+    return value
+
+
 def submit_success_body(task: Task, config: Config) -> dict[str, Any]:
+    """[doc] status and taskId; `message` [doc: the reference page] unless `submit_message`
+    is off (the features page shows the answer without it)."""
+    body: dict[str, Any] = {"status": status_code(0, config), "message": "success"}
+    if not config.submit_message:
+        del body["message"]
+    body["data"] = {"taskId": task.task_id}
+    return body
+
+
+def unknown_item(task_id: str, config: Config) -> dict[str, Any]:
+    """[decision] `unknown_ids = "report"`: an id with no task of this key, as a failed item."""
     return {
-        "status": status_code(0, config),
-        "message": "success",
-        "data": {"taskId": task.task_id},
+        "taskId": task_id,
+        "status": status_code(int(TaskStatus.FAILED), config),
+        "createdAt": epoch_millis(config.clock.now()),
+        "failReason": config.unknown_id_reason,
     }
 
 
-def job_status_body(tasks: list[Task], config: Config) -> dict[str, Any]:
-    """[doc] `{"data": [...]}`; [decision] the full envelope with `job_status_envelope`."""
+def job_status_body(
+    tasks: list[Task], config: Config, asked: Sequence[object] = ()
+) -> dict[str, Any]:
+    """[doc] `{"data": [...]}`; [decision] the full envelope with `job_status_envelope`; the
+    ids in `asked` without a task reported too with `unknown_ids = "report"`."""
     items = [task_item(task, config) for task in tasks]
+    if config.unknown_ids == "report":
+        found = dict(zip((task.task_id for task in tasks), items, strict=True))
+        items = [
+            found[task_id] if task_id in found else unknown_item(task_id, config)
+            for task_id in dict.fromkeys(i for i in asked if isinstance(i, str))
+        ]
     if config.job_status_envelope:
         return {"status": status_code(0, config), "message": "success", "data": items}
     return {"data": items}
@@ -99,8 +137,12 @@ def hook_payload(task: Task, config: Config) -> dict[str, Any]:
 
 
 def error_body(error: ApiError, config: Config) -> dict[str, Any]:
-    return {
+    """Status and message; `"data": null` unless `error_data` is off [decision]."""
+    body: dict[str, Any] = {
         "status": status_code(error.body_status, config),
         "message": error.message,
         "data": None,
     }
+    if not config.error_data:
+        del body["data"]
+    return body

@@ -24,7 +24,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 __all__ = [
+    "CONSUMER_SCHEMA_NAMES",
     "CONTROL_SCHEMA_NAMES",
+    "LAYERS",
     "OPENAPI_FILES",
     "PROVIDER_SCHEMA_NAMES",
     "SCHEMA_NAMES",
@@ -69,6 +71,20 @@ CONTROL_SCHEMA_NAMES: tuple[str, ...] = (
 )
 SCHEMA_NAMES: tuple[str, ...] = PROVIDER_SCHEMA_NAMES + CONTROL_SCHEMA_NAMES
 
+# Two layers for the provider's answers. "strict" (the files above) is the mock's exact output:
+# no field it does not send, used on the mock and to name new fields in the drift report.
+# "consumer" (schemas/consumer/) is what a client may rely on: the documented fields and types,
+# extra fields allowed, optional where the docs do not always show a field. The client's
+# `validate=True` and the contract suite on live use it; the real service is held to nothing more.
+LAYERS: tuple[str, ...] = ("strict", "consumer")
+CONSUMER_SCHEMA_NAMES: tuple[str, ...] = (
+    "error",
+    "submit_response",
+    "job_status_response",
+    "task",
+    "hook_payload",
+)
+
 # The committed OpenAPI documents: the provider's API exactly, and that API plus the mock's own.
 OPENAPI_FILES: dict[str, str] = {"provider": "openapi.yaml", "mock": "openapi-mock.yaml"}
 
@@ -98,45 +114,52 @@ class SchemaViolation(ValueError):
         self.messages = messages
 
 
-def _check_name(name: str) -> None:
-    if name not in SCHEMA_NAMES:
-        raise KeyError(f"unknown schema {name!r}; known: {', '.join(SCHEMA_NAMES)}")
+def _check_name(name: str, layer: str = "strict") -> None:
+    if layer not in LAYERS:
+        raise KeyError(f"unknown schema layer {layer!r}; known: {', '.join(LAYERS)}")
+    known = SCHEMA_NAMES if layer == "strict" else CONSUMER_SCHEMA_NAMES
+    if name not in known:
+        raise KeyError(f"unknown schema {name!r} ({layer} layer); known: {', '.join(known)}")
 
 
 @functools.cache
-def _raw(name: str) -> dict[str, Any]:
-    _check_name(name)
-    text = resources.files(__name__).joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
+def _raw(name: str, layer: str = "strict") -> dict[str, Any]:
+    _check_name(name, layer)
+    folder = resources.files(__name__)
+    if layer == "consumer":
+        folder = folder.joinpath("consumer")
+    text = folder.joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
     return cast(dict[str, Any], json.loads(text))
 
 
-def load(name: str) -> dict[str, Any]:
-    """Return a schema by name, e.g. ``load("task")``.
+def load(name: str, layer: str = "strict") -> dict[str, Any]:
+    """Return a schema by name, e.g. ``load("task")`` or ``load("task", layer="consumer")``.
 
     The file is parsed once; callers get a copy so that editing it cannot corrupt the validators.
     """
-    return copy.deepcopy(_raw(name))
+    return copy.deepcopy(_raw(name, layer))
 
 
 @functools.cache
 def _registry() -> Registry[Any]:
     # Every file is registered under its $id so cross-file $refs resolve offline.
     resources_: list[tuple[str, Resource[Any]]] = []
-    for name in SCHEMA_NAMES:
-        contents = _raw(name)
+    every = [(n, "strict") for n in SCHEMA_NAMES] + [(n, "consumer") for n in CONSUMER_SCHEMA_NAMES]
+    for name, layer in every:
+        contents = _raw(name, layer)
         resources_.append((contents["$id"], DRAFT202012.create_resource(contents)))
     return Registry().with_resources(resources_)
 
 
 @functools.cache
-def validator(name: str) -> Validator:
+def validator(name: str, layer: str = "strict") -> Validator:
     """Return the validator for a schema; built once because the mock validates every request.
 
     The schema it holds has its ``$ref``s already resolved through the registry and inlined: the
     same rules, but without a registry lookup per ``$ref`` per validation, which made checking a
     job-status response about four times slower.
     """
-    schema = _raw(name)
+    schema = _raw(name, layer)
     return cast(
         Validator,
         Draft202012Validator(_inline(schema, schema["$id"], 0), registry=_registry()),
@@ -167,19 +190,19 @@ def _inline(node: Any, base: str, depth: int) -> Any:
     return out
 
 
-def is_valid(name: str, instance: object) -> bool:
+def is_valid(name: str, instance: object, layer: str = "strict") -> bool:
     """Cheap yes/no check, for when the caller does not need to say why."""
-    return bool(validator(name).is_valid(instance))
+    return bool(validator(name, layer).is_valid(instance))
 
 
-def errors(name: str, instance: object) -> list[str]:
+def errors(name: str, instance: object, layer: str = "strict") -> list[str]:
     """Explain why ``instance`` does not match schema ``name``; ``[]`` when it does.
 
     Each message is ``<field>: <reason>`` with the field in dotted form (``taskIds[3]``,
     ``meta.width``), short enough to return as the mock's 400 ``message``. Sorted, so the same input
     always gives the same text.
     """
-    found = list(validator(name).iter_errors(instance))
+    found = list(validator(name, layer).iter_errors(instance))
     if not found:
         return []
     if not isinstance(instance, dict):
@@ -187,11 +210,11 @@ def errors(name: str, instance: object) -> list[str]:
     return sorted({message[:_MAX_MESSAGE] for error in found for message in _describe(error)})
 
 
-def validate(name: str, instance: object) -> None:
-    """Raise :class:`SchemaViolation` unless ``instance`` matches schema ``name``."""
-    if is_valid(name, instance):
+def validate(name: str, instance: object, layer: str = "strict") -> None:
+    """Raise :class:`SchemaViolation` unless ``instance`` matches schema ``name`` of ``layer``."""
+    if is_valid(name, instance, layer):
         return
-    raise SchemaViolation(name, errors(name, instance))
+    raise SchemaViolation(name, errors(name, instance, layer))
 
 
 @functools.cache

@@ -127,6 +127,17 @@ def _rewrite_ref(ref: str, schema_name: str) -> str:
     return _SCHEMA_REF + component_name(target_name, definition)
 
 
+_CONSUMER_LAYER = (
+    "The components here are the strict layer: the mock's exact output, no field it does not "
+    "send (schemas/*.schema.json). What a client may rely on, and all the contract suite holds "
+    "the live API to, is the consumer layer in schemas/consumer/ "
+    "(`schemas.validate(name, body, layer='consumer')`): the documented fields and types, extra "
+    "fields allowed, `message` optional on submit answers, `message` and `data` optional in "
+    "error bodies, `createdAt` optional on failed items, `image` an optional URL on completed "
+    "items."
+)
+
+
 def _components(names: Sequence[str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name in names:
@@ -322,6 +333,10 @@ def build(
         else [{"url": "https://api.midjourney-api.com", "description": "The real API"}],
         "security": [{"ApiKeyAuth": []}],
     }
+    # Which schema layer the components are (see `schemas.LAYERS`): the strict one, and where the
+    # other lives, so a reader of either document knows what a client may rely on.
+    document["info"].setdefault("x-schema-layer", "strict")
+    document["info"].setdefault("x-consumer-schemas", _CONSUMER_LAYER)
     if tags:
         document["tags"] = copy.deepcopy(list(tags))
     document["paths"] = paths

@@ -14,6 +14,7 @@ import fixtures
 from contract_tests.checks import acceptable_schemas, expected_size, response_problems
 from contract_tests.drift import analyse, drift_command
 from contract_tests.recording import Recorder, load_records
+from mock_server.config import Config, load_config_file
 
 SECRET = "sk-live-0123456789abcdef"
 
@@ -198,3 +199,54 @@ def test_expected_sizes_follow_the_contract_table(
     prompt: str, size: tuple[int, int] | None
 ) -> None:
     assert expected_size(prompt) == size
+
+
+# -- calibration: the settings a recording calls for -------------------------------------------
+
+
+def test_the_documented_samples_call_for_the_mock_defaults(tmp_path: Path) -> None:
+    _documented(tmp_path)
+    result = _drift(tmp_path, "--write-config", str(tmp_path / "mock.toml"))
+    assert "job-status envelope: data only in 1 of 1 job-status answers" in result.output
+    # The quickstart writes "0", the API reference 0: one of each is no majority for strings.
+    assert "status_as_string = false (matches the mock's default)" in result.output
+    written = load_config_file(tmp_path / "mock.toml")
+    assert written == {
+        "error_data": True,
+        "job_status_envelope": False,
+        "status_as_string": False,
+        "submit_message": True,
+    }
+    config, default = Config.from_mapping(written), Config()
+    assert all(getattr(config, name) == getattr(default, name) for name in written)
+
+
+def test_a_recorded_extra_field_becomes_a_templated_setting_that_loads(tmp_path: Path) -> None:
+    item = _completed_sample()
+    item["image"] = f"https://cdn.example/{item['jobId']}/grid.png"
+    item["odd key"] = "for " + item["taskId"]
+    item["nested"] = {"skipped": True}  # only plain values become settings
+    _record(tmp_path, "job-status", {"status": "0", "message": "ok", "data": [item]})
+    result = _drift(tmp_path, "--write-config", str(tmp_path / "mock.toml"))
+    assert "extra_item_fields.image" in result.output
+    written = load_config_file(tmp_path / "mock.toml")
+    assert written["job_status_envelope"] is True
+    assert written["extra_item_fields"] == {
+        "image": "https://cdn.example/{jobId}/grid.png",
+        "odd key": "for {taskId}",
+    }
+    config = Config.from_mapping(written)
+    assert config.extra_item_fields["odd key"] == "for {taskId}"
+
+
+def test_an_answer_a_client_cannot_rely_on_is_named_apart_from_new_fields(tmp_path: Path) -> None:
+    broken = _completed_sample()
+    del broken["mjPrompt"]
+    extended = {**_completed_sample(), "image": "https://cdn.midjourney.com/x/grid_0.png"}
+    _record(tmp_path, "job-status", {"data": [broken]})
+    _record(tmp_path, "job-status", {"data": [extended]})
+    result = _drift(tmp_path)
+    assert result.exit_code == 1
+    consumer = result.output.split("answers a client cannot rely on")[1].split("\n")[1]
+    assert "data[].mjPrompt: is required" in consumer and "(1 responses" in consumer
+    assert "job-status (HTTP 200) data[].image" in result.output

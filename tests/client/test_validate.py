@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 import responses
 
-from client import DEFAULT_BASE_URL, MidjourneyClient, SchemaMismatch, TaskStatus
+from client import DEFAULT_BASE_URL, MidjourneyClient, MidjourneyError, SchemaMismatch, TaskStatus
 from mock_server.controller import MockController
 
 MakeClient = Callable[..., MidjourneyClient]
@@ -53,7 +53,8 @@ def test_validate_catches_a_body_off_the_contract() -> None:
             MidjourneyClient("k", validate=True).status(TASK_ID)
     messages = caught.value.messages
     assert any("images" in m for m in messages), messages
-    assert any("progress" in m for m in messages), messages
+    # The consumer layer: a field the docs never show is the server's business, not an error.
+    assert not any("progress" in m for m in messages), messages
     assert "job_status_response" in str(caught.value)
     assert caught.value.http_status == 200
 
@@ -70,3 +71,31 @@ def test_validate_checks_submit_answers_too() -> None:
         rsps.post(SUBMIT_URL, json={"status": 0, "message": "success", "data": {"taskId": ""}})
         with pytest.raises(SchemaMismatch, match="submit_response"):
             MidjourneyClient("k", validate=True).submit("a cat")
+
+
+def test_validate_accepts_what_the_docs_leave_open() -> None:
+    """Extra fields (`image`, which the provider's Python guide reads), no `message` on a
+    submit answer, no `createdAt` on a failed item: a client may not rely on them."""
+    item = {
+        **BAD_BODY["data"][0],
+        "images": [f"https://cdn.midjourney.com/j/0_{i}.png" for i in range(4)],
+    }
+    item["image"] = "https://cdn.midjourney.com/j/grid_0.png"
+    failed = {"taskId": "other-task", "status": 2, "failReason": "Invalid User ID"}
+    with responses.RequestsMock() as rsps:
+        rsps.post(SUBMIT_URL, json={"status": "0", "data": {"taskId": TASK_ID}})
+        rsps.post(STATUS_URL, json={"status": 0, "data": [item, failed]})
+        client = MidjourneyClient("k", validate=True)
+        assert client.submit("a cat") == TASK_ID
+        done, bad = client.status([TASK_ID, "other-task"])
+    assert done.ok and done.raw["image"].endswith("grid_0.png")
+    assert bad.status == TaskStatus.FAILED and bad.fail_reason == "Invalid User ID"
+
+
+def test_validate_reads_a_bad_key_answered_with_a_body_code() -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.post(STATUS_URL, json={"status": 10001, "message": "invalid key"})
+        with pytest.raises(MidjourneyError) as caught:
+            MidjourneyClient("k", validate=True).status(TASK_ID)
+    assert not isinstance(caught.value, SchemaMismatch)
+    assert "invalid key" in str(caught.value)

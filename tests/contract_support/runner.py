@@ -56,7 +56,13 @@ class Finished:
 class SuiteRun:
     """A running contract suite; `result()` waits for it (bounded) and returns what it said."""
 
-    def __init__(self, name: str, args: list[str], timeout: float) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: list[str],
+        timeout: float,
+        paths: tuple[str, ...] = ("contract_tests",),
+    ) -> None:
         self.name = name
         self.timeout = timeout
         env = {k: v for k, v in os.environ.items() if not k.startswith(_DROP_PREFIXES)}
@@ -65,7 +71,7 @@ class SuiteRun:
         for name in ("NO_PROXY", "no_proxy"):
             env[name] = ",".join(filter(None, [env.get(name), "127.0.0.1", "localhost"]))
         plugins = [arg for plugin in _PLUGINS if _importable(plugin) for arg in ("-p", plugin)]
-        command = [sys.executable, "-m", "pytest", "contract_tests", "-p", "no:cacheprovider"]
+        command = [sys.executable, "-m", "pytest", *paths, "-p", "no:cacheprovider"]
         # Closed in result(): the file outlives this method on purpose.
         self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
         self._started = time.monotonic()
@@ -91,6 +97,9 @@ class SuiteRun:
             self._log.close()
         return self._finished
 
+    def running(self) -> bool:
+        return self._process.poll() is None
+
     def kill(self) -> None:
         if self._process.poll() is None:
             self._process.kill()
@@ -101,5 +110,11 @@ def _importable(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
-def start_suite(name: str, target: str, *args: str, timeout: float = 240) -> SuiteRun:
-    return SuiteRun(name, ["--mj-target", target, *args], timeout)
+def start_suite(
+    name: str,
+    target: str,
+    *args: str,
+    timeout: float = 240,
+    paths: tuple[str, ...] = ("contract_tests",),
+) -> SuiteRun:
+    return SuiteRun(name, ["--mj-target", target, *args], timeout, paths)
