@@ -70,6 +70,9 @@ class _LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self._lazy:
             module_name, attribute = self._lazy[cmd_name]
+            from . import provenance
+
+            provenance.check(module_name.partition(".")[0])
             command: click.Command = getattr(importlib.import_module(module_name), attribute)
             return command
         return super().get_command(ctx, cmd_name)

@@ -8,6 +8,9 @@ and turn validation errors into the short ``field: reason`` lines the mock sends
 
 from __future__ import annotations
 
+# Read (not imported) by mock_server.provenance: this file is midjourney-api-mock's.
+__mj_mock_part__ = True
+
 import copy
 import functools
 import json
