@@ -30,21 +30,21 @@ def check(name: str, *, shadowing_ok: bool = False) -> None:
     does not import it); only an overwrite of our installed files is an error.
     """
     spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None or not spec.origin.endswith("__init__.py"):
-        where = "not found" if spec is None else f"resolves to {spec.origin or 'a namespace'}"
+    if spec is None:
         raise PackageClash(
-            f"midjourney-api-mock's `{name}` package is {where}; reinstall it: "
+            f"midjourney-api-mock's `{name}` package is missing; reinstall it: "
             "pip install --force-reinstall midjourney-api-mock",
             name=name,
         )
-    origin = Path(spec.origin).resolve()
+    origin = Path(spec.origin or next(iter(spec.submodule_search_locations or []), name))
+    origin = origin.resolve()
     try:
         ours = MARKER in origin.read_text(encoding="utf-8", errors="replace")
     except OSError:
         ours = False
     if ours:
         return
-    if origin.parent.parent == _HOME:
+    if origin.parent == _HOME / name:
         raise PackageClash(
             f"`{name}` at {origin.parent} is another distribution's `{name}` package, installed "
             f"over midjourney-api-mock's (for example PyPI's `{name}`: `pip install {name}` "
