@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from . import cors, journal
 from .api import blueprint as api_blueprint
 from .backend import MidjourneyBackend
 from .cdn import blueprint as cdn_blueprint
@@ -49,6 +50,8 @@ def create_app(config: Config | None = None, backend: MidjourneyBackend | None =
         app.register_blueprint(control_blueprint)
     app.before_request(inject_fault)
     app.after_request(drop_answer_if_asked)
+    journal.install(app)
+    cors.install(app, config.cors_origins)
     _register_error_handlers(app, config)
     return app
 

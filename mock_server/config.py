@@ -90,6 +90,11 @@ class Config:
     # SQLite file keeping accounts, balances, tasks and the hook journal across restarts; None
     # keeps everything in memory. On restart the file's accounts win over `api_keys`.
     state_file: str | None = None
+    # Entries the request journal (`GET /__mock/requests`) keeps, newest win; 0 turns it off.
+    journal_size: int = 1000
+    # Origins allowed to call the API and the CDN from a browser (`--cors`); "*" allows any.
+    # Empty: no CORS headers, as the real API has none documented.
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
@@ -102,6 +107,9 @@ class Config:
         for key, quota in self.api_keys.items():
             if not key or quota < 0:
                 raise ConfigError(f"api key {key!r}: needs a non-empty key and a quota >= 0")
+        if self.journal_size < 0:
+            raise ConfigError("journal_size must be >= 0")
+        self.cors_origins = tuple(self.cors_origins)
         self.image_base_url = self.image_base_url.rstrip("/")
 
     def with_overrides(self, **changes: Any) -> Config:

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, request
 from .backend import MidjourneyBackend
 from .errors import NotFound, Unauthorized
 from .http import current_backend, json_response, read_json_body, validated
+from .journal import journal_for
 from .models import Account, Task
 from .render import epoch_millis, task_item
 
@@ -184,6 +185,11 @@ def redeliver_hook(hook_id: str) -> Response:
     if hooks is None:
         raise NotFound("hook delivery is not set up in this mock")
     return json_response(hooks.redeliver(hook_id).view())
+
+
+@blueprint.get("/requests")
+def list_requests() -> Response:
+    return json_response({"requests": journal_for(current_backend()).entries()})
 
 
 @blueprint.get("/faults")

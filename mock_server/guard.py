@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = ["HostGuard", "NotIntercepted"]
 
@@ -25,9 +25,9 @@ class NotIntercepted(ConnectionError):
 class HostGuard:
     """Refuses name resolution of `hosts` while started; nests (each start needs one stop)."""
 
-    _lock = threading.Lock()
-    _guarded: list[frozenset[str]] = []
-    _original: Any = None
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _guarded: ClassVar[list[frozenset[str]]] = []
+    _original: ClassVar[Any] = None
 
     def __init__(self, hosts: Iterable[str]) -> None:
         self.hosts = frozenset(h.lower() for h in hosts if h and h.lower() not in _LOOPBACK)

@@ -69,6 +69,7 @@ CONTROL_SCHEMA_NAMES: tuple[str, ...] = (
     "control_reset",
     "hook_attempt",
     "hook_attempts",
+    "control_requests",
 )
 SCHEMA_NAMES: tuple[str, ...] = PROVIDER_SCHEMA_NAMES + CONTROL_SCHEMA_NAMES
 
