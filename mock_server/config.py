@@ -199,7 +199,10 @@ def _hook_policy_from_mapping(value: Mapping[str, Any]) -> HookPolicy:
 
 
 def parse_key_spec(spec: str) -> tuple[str, int]:
-    """`KEY` or `KEY:QUOTA`; a key without a quota gets the development quota."""
+    """`KEY` or `KEY:QUOTA`; a key without a quota gets the development quota.
+
+    Whatever follows the last colon is the quota and must be an integer: `trial:abc` is a
+    typo, not a key named "trial:abc". A key holding a colon gives its quota: `a:b:1000`."""
     key, sep, quota = spec.strip().rpartition(":")
     if not sep:
         return spec.strip(), DEV_QUOTA
@@ -208,8 +211,10 @@ def parse_key_spec(spec: str) -> tuple[str, int]:
     try:
         amount = int(quota)
     except ValueError:
-        # A colon inside the key itself, with no quota after it.
-        return spec.strip(), DEV_QUOTA
+        raise ConfigError(
+            f"api key spec {spec!r}: quota {quota!r} is not an integer; write KEY:QUOTA "
+            f"(e.g. {key}:10), or KEY alone for {DEV_QUOTA:,}"
+        ) from None
     if amount < 0:
         raise ConfigError(f"api key spec {spec!r}: quota must be >= 0")
     return key, amount
@@ -237,4 +242,16 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     section = data.get("mock", data)
     if not isinstance(section, dict):
         raise ConfigError(f"config file {file}: [mock] must be a table")
+    # schemas/mock_config.schema.json holds every setting's type, so a wrong one is named here
+    # instead of surfacing later as a traceback.
+    import schemas
+
+    problems = [
+        f"unknown setting {p.removesuffix(': is not an allowed field')!r}"
+        if p.endswith(": is not an allowed field")
+        else p
+        for p in schemas.errors("mock_config", section)
+    ]
+    if problems:
+        raise ConfigError(f"config file {file}: " + "; ".join(problems[:3]))
     return section

@@ -83,7 +83,7 @@ def _reject_lone_surrogates(value: Any) -> None:
                 ) from None
 
 
-def _too_deep(value: Any) -> bool:
+def too_deep(value: Any) -> bool:
     """True if `value` nests arrays or objects more than MAX_JSON_DEPTH levels (iteratively, so
     the check itself cannot hit the recursion limit)."""
     pending: list[tuple[Any, int]] = [(value, 1)]
@@ -131,7 +131,7 @@ def read_json_body(config: Config) -> Any:
     except ValueError:
         # Python's guard against quadratic int parsing (more than 4300 digits by default).
         raise InvalidRequest("body is not valid JSON: a number has too many digits") from None
-    if _too_deep(body):
+    if too_deep(body):
         raise InvalidRequest(f"body is not valid JSON: nested too deeply (limit {MAX_JSON_DEPTH})")
     if _SURROGATE_ESCAPE.search(text):
         _reject_lone_surrogates(body)

@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from .backend import MidjourneyBackend
 from .fault_http import DROP_HEADER
-from .http import current_backend
+from .http import current_backend, too_deep
 from .render import epoch_millis
 
 __all__ = ["Journal", "install", "journal_for", "key_fingerprint"]
@@ -49,10 +49,10 @@ def _kept(raw: bytes, content_type: str) -> Any:
     if "json" in content_type:
         try:
             value = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # kept as text below
             value = None
         else:
-            if len(text) <= MAX_KEPT_CHARS:
+            if len(text) <= MAX_KEPT_CHARS and not too_deep(value):
                 return value
     if not raw:
         return None

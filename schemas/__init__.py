@@ -31,6 +31,7 @@ __all__ = [
     "OPENAPI_FILES",
     "PROVIDER_SCHEMA_NAMES",
     "SCHEMA_NAMES",
+    "TOOL_SCHEMA_NAMES",
     "SchemaViolation",
     "errors",
     "is_valid",
@@ -71,7 +72,9 @@ CONTROL_SCHEMA_NAMES: tuple[str, ...] = (
     "hook_attempts",
     "control_requests",
 )
-SCHEMA_NAMES: tuple[str, ...] = PROVIDER_SCHEMA_NAMES + CONTROL_SCHEMA_NAMES
+# The mock's config file (`mj-mock serve --config`): not an HTTP shape, so in no OpenAPI document.
+TOOL_SCHEMA_NAMES: tuple[str, ...] = ("mock_config",)
+SCHEMA_NAMES: tuple[str, ...] = PROVIDER_SCHEMA_NAMES + CONTROL_SCHEMA_NAMES + TOOL_SCHEMA_NAMES
 
 # The committed OpenAPI documents: the provider's API exactly, and that API plus the mock's own.
 OPENAPI_FILES: dict[str, str] = {"provider": "openapi.yaml", "mock": "openapi-mock.yaml"}
