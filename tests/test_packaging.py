@@ -83,6 +83,25 @@ def test_pypi_fixtures_next_to_the_mock_fails_at_import_naming_it(installed: Pat
     sample = json.loads((ROOT / "fixtures/quickstart/job_status_response.json").read_text())
     assert before.stdout.strip() == str(len(sample["data"]))
 
+    # From the wheel, the contract suite runs with its options and no hidden `-p`.
+    suite = _run(
+        installed,
+        "-I",
+        "-m",
+        "pytest",
+        "--pyargs",
+        "contract_tests",
+        "--mj-target",
+        "server",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "test_submit_accepts_every_documented_field",
+    )
+    assert suite.returncode == 0, suite.stdout[-2000:] + suite.stderr[-2000:]
+    assert "1 passed" in suite.stdout
+
     got = _run(installed, "-m", "pip", "install", "--quiet", "fixtures", timeout=240)
     if got.returncode != 0:
         lines = (got.stderr or got.stdout).strip().splitlines()
