@@ -50,7 +50,12 @@ def _run(python: Path, *args: str, timeout: float = 300) -> subprocess.Completed
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     return subprocess.run(
-        [str(python), *args], capture_output=True, text=True, timeout=timeout, env=env
+        [str(python), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=python.parent.parent,  # away from this checkout, as a user's project would be
     )
 
 
