@@ -1,4 +1,4 @@
-"""The command line's rough edges: `python -m mock_server`, refused values, SIGTERM, config types."""
+"""The command line: `python -m mock_server`, refused values, SIGTERM, config value types."""
 
 from __future__ import annotations
 

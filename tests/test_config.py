@@ -42,7 +42,7 @@ def test_key_specs(spec: str, expected: tuple[str, int]) -> None:
 
 @pytest.mark.parametrize("spec", [":10", "k:-1", "trial:abc", "a:b"])
 def test_bad_key_specs(spec: str) -> None:
-    with pytest.raises(ConfigError, match="quota|empty"):
+    with pytest.raises(ConfigError, match=r"quota|empty"):
         parse_key_spec(spec)
 
 

@@ -73,7 +73,7 @@ def test_faults_and_control_calls(mj_server: MockController) -> None:
     assert (
         requests.post(url, json={"taskIds": ["x"]}, headers=headers, timeout=10).status_code == 503
     )
-    mj_server.tasks  # a control call: not journaled
+    assert mj_server.tasks == []  # a control call: not journaled
     (entry,) = mj_server.requests
     assert (entry["endpoint"], entry["status"], entry["body"]) == (
         "job-status",

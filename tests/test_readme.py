@@ -104,21 +104,30 @@ def _run(command: list[str], cwd: Path) -> None:
     done = subprocess.run(
         command, capture_output=True, text=True, env=_env(), cwd=cwd, timeout=BLOCK_TIMEOUT
     )
-    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, (
+        f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    )
     if command[1:3] == ["-m", "pytest"]:
-        assert re.search(r"\b\d+ passed\b", done.stdout) and "failed" not in done.stdout, done.stdout
+        assert re.search(r"\b\d+ passed\b", done.stdout) and "failed" not in done.stdout, (
+            done.stdout
+        )
 
 
 def _run_python(block: Block, tmp_path: Path) -> None:
     code = block.code
-    script = tmp_path / ("test_readme_block.py" if re.search(r"^def test_", code, re.M) else "block.py")
+    script = tmp_path / (
+        "test_readme_block.py" if re.search(r"^def test_", code, re.M) else "block.py"
+    )
     needs_server = re.search(r"(127\.0\.0\.1|localhost):8080", code)
     with _server("", tmp_path) if needs_server else _nothing() as port:
         if port:
             code = code.replace(":8080", f":{port}")
         script.write_text(code)
         if script.name.startswith("test_"):
-            _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", script.name], tmp_path)
+            _run(
+                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", script.name],
+                tmp_path,
+            )
         else:
             _run([sys.executable, script.name], tmp_path)
 
