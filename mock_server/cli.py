@@ -74,7 +74,8 @@ class _LazyGroup(click.Group):
             module_name, attribute = self._lazy[cmd_name]
             from . import provenance
 
-            provenance.check(module_name.partition(".")[0])
+            if module_name.startswith("client."):
+                provenance.check("client")  # a user's own `client` must not stand in for ours
             command: click.Command = getattr(importlib.import_module(module_name), attribute)
             return command
         return super().get_command(ctx, cmd_name)

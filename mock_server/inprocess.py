@@ -85,7 +85,9 @@ class mock_midjourney:
     """Intercept the API (and its image CDN) for the duration of a `with` block or a function.
 
     `with mock_midjourney() as mj:` yields a `MockController`; the default config has a manual
-    clock, so nothing finishes until the test calls `mj.advance(...)`.
+    clock, so nothing finishes until the test calls `mj.advance(...)`. `responses_mock` and
+    `respx_mock` share a router the test already has (for requests and httpx respectively);
+    httpx is intercepted only when the `httpx` extra (httpx and respx) is installed.
     """
 
     def __init__(

@@ -82,3 +82,10 @@ def test_a_wrong_config_file_value_names_its_key(tmp_path: Path, text: str, word
 def test_the_config_schema_lists_every_config_field() -> None:
     fields = {f.name for f in dataclasses.fields(Config)}
     assert set(schemas.load("mock_config")["properties"]) == fields
+
+
+@pytest.mark.parametrize("command", ["client", "drift"])
+def test_the_lazy_sub_commands_load(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert f"Usage: main {command}" in result.output
