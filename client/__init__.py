@@ -12,6 +12,9 @@ with MidjourneyClient() as mj:              # MJ_API_KEY / MJ_BASE_URL from the 
 
 from __future__ import annotations
 
+# Read (not imported) by mock_server.provenance: this file is midjourney-api-mock's.
+__mj_mock_part__ = True
+
 from .api import DEFAULT_BASE_URL, MAX_IDS_PER_REQUEST, MidjourneyClient, __version__
 from .errors import (
     APIError,

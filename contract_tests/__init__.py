@@ -13,6 +13,10 @@ Installed from a wheel, run it with `pytest -p contract_tests.plugin --pyargs co
 
 from __future__ import annotations
 
+from mock_server import provenance
+
+provenance.check("client")
+
 TARGETS: tuple[str, ...] = ("inprocess", "server", "live")
 
 __all__ = ["TARGETS"]

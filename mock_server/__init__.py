@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .app import create_app
-from .backend import MidjourneyBackend, SubmitRequest
-from .clock import Clock, ManualClock, RealClock
-from .config import DEFAULT_BASE_URL, DEV_API_KEY, Config, HookPolicy
-from .errors import ApiError
-from .models import Task, TaskStatus
-from .prompt import PromptRules
-from .server import MockServer
+from . import provenance
+
+# Before anything imports `schemas`: a clash fails here, by name, not later as an AttributeError.
+provenance.check("schemas")
+provenance.check("fixtures", shadowing_ok=True)
+
+from .app import create_app  # noqa: E402
+from .backend import MidjourneyBackend, SubmitRequest  # noqa: E402
+from .clock import Clock, ManualClock, RealClock  # noqa: E402
+from .config import DEFAULT_BASE_URL, DEV_API_KEY, Config, HookPolicy  # noqa: E402
+from .errors import ApiError  # noqa: E402
+from .models import Task, TaskStatus  # noqa: E402
+from .prompt import PromptRules  # noqa: E402
+from .server import MockServer  # noqa: E402
 
 if TYPE_CHECKING:
     from .controller import ControlError, MockController

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
+from . import cors, journal
 from .api import blueprint as api_blueprint
 from .backend import MidjourneyBackend
 from .cdn import blueprint as cdn_blueprint
@@ -63,6 +64,8 @@ def create_app(config: Config | None = None, backend: MidjourneyBackend | None =
     # before_request) or by replacing `make_default_options_response`.
     app.make_default_options_response = _options_not_served  # type: ignore[method-assign]
     app.after_request(drop_answer_if_asked)
+    journal.install(app)
+    cors.install(app, config.cors_origins)
     _register_error_handlers(app, config)
     return app
 

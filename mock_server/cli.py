@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import signal
+import threading
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -75,6 +77,10 @@ class _LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self._lazy:
             module_name, attribute = self._lazy[cmd_name]
+            from . import provenance
+
+            if module_name.startswith("client."):
+                provenance.check("client")  # a user's own `client` must not stand in for ours
             command: click.Command = getattr(importlib.import_module(module_name), attribute)
             return command
         return super().get_command(ctx, cmd_name)
@@ -88,7 +94,14 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="MJ_MOCK_HOST")
-@click.option("--port", default=8080, show_default=True, type=int, envvar="MJ_MOCK_PORT")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    envvar="MJ_MOCK_PORT",
+    help="TCP port, 0-65535 (0 picks a free one).",
+)
 @click.option(
     "--api-key",
     "api_keys",
@@ -144,6 +157,19 @@ def main() -> None:
     help="Keep keys, balances, tasks and hooks in this SQLite file across restarts; "
     "its stored balances win over --api-key quotas.",
 )
+@click.option(
+    "--cors",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Let browser pages on ORIGIN (repeatable, or *) call the API and the CDN "
+    "(never the control API).",
+)
+@click.option(
+    "--journal-size",
+    type=click.IntRange(min=0),
+    help="Requests the journal (/__mock/requests) keeps; 0 turns it off (default 1000).",
+)
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(
     host: str,
@@ -162,6 +188,8 @@ def serve(
     control_token: str | None,
     control_hosts: tuple[str, ...],
     state_file: str | None,
+    cors_origins: tuple[str, ...],
+    journal_size: int | None,
     threads: int,
 ) -> None:
     """Run the mock server until interrupted."""
@@ -184,6 +212,8 @@ def serve(
                 "control_token": control_token,
                 "control_hosts": control_hosts or None,
                 "state_file": state_file,
+                "cors_origins": cors_origins or None,
+                "journal_size": journal_size,
             },
         )
 
@@ -213,5 +243,25 @@ def serve(
         # The page itself is tokenless; it takes the token from this URL into sessionStorage.
         token = f"?token={quote(config.control_token, safe='')}" if config.control_token else ""
         click.echo(f"  dashboard at {server.url}/__mock/ui{token}")
+    if config.cors_origins:
+        click.echo(f"  CORS for {', '.join(config.cors_origins)} (API and CDN)")
+    stopped_by = _stop_on_sigterm()
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
+    if stopped_by:
+        click.echo(f"mj-mock: {stopped_by[0]} received, stopped")
+
+
+def _stop_on_sigterm() -> list[str]:
+    """Make SIGTERM (docker stop, systemd, CI teardown) stop the server like Ctrl-C does, so it
+    exits 0 with a line saying why instead of dying silently with 143. Returns a list that gets
+    the signal's name once one arrives."""
+    got: list[str] = []
+
+    def _handler(signum: int, frame: object) -> None:
+        got.append(signal.Signals(signum).name)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _handler)
+    return got

@@ -131,6 +131,11 @@ class Config:
     unknown_id_reason: str = "task not found"
     submit_message: bool = True
     error_data: bool = True
+    # Entries the request journal (`GET /__mock/requests`) keeps, newest win; 0 turns it off.
+    journal_size: int = 1000
+    # Origins allowed to call the API and the CDN from a browser (`--cors`); "*" allows any.
+    # Empty: no CORS headers, as the real API has none documented.
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
@@ -151,6 +156,9 @@ class Config:
         if self.task_retention_seconds is not None and self.task_retention_seconds < 0:
             raise ConfigError("task_retention_seconds must be >= 0 (or None to keep tasks)")
         self.control_hosts = frozenset(self.control_hosts)
+        if self.journal_size < 0:
+            raise ConfigError("journal_size must be >= 0")
+        self.cors_origins = tuple(self.cors_origins)
         self.image_base_url = self.image_base_url.rstrip("/")
         if self.unknown_ids not in UNKNOWN_ID_POLICIES:
             raise ConfigError(
@@ -285,7 +293,10 @@ def _hook_policy_from_mapping(value: Mapping[str, Any]) -> HookPolicy:
 
 
 def parse_key_spec(spec: str) -> tuple[str, int]:
-    """`KEY` or `KEY:QUOTA`; a key without a quota gets the development quota."""
+    """`KEY` or `KEY:QUOTA`; a key without a quota gets the development quota.
+
+    Whatever follows the last colon is the quota and must be an integer: `trial:abc` is a
+    typo, not a key named "trial:abc". A key holding a colon gives its quota: `a:b:1000`."""
     key, sep, quota = spec.strip().rpartition(":")
     if not sep:
         return spec.strip(), DEV_QUOTA
@@ -294,8 +305,10 @@ def parse_key_spec(spec: str) -> tuple[str, int]:
     try:
         amount = int(quota)
     except ValueError:
-        # A colon inside the key itself, with no quota after it.
-        return spec.strip(), DEV_QUOTA
+        raise ConfigError(
+            f"api key spec {spec!r}: quota {quota!r} is not an integer; write KEY:QUOTA "
+            f"(e.g. {key}:10), or KEY alone for {DEV_QUOTA:,}"
+        ) from None
     if amount < 0:
         raise ConfigError(f"api key spec {spec!r}: quota must be >= 0")
     return key, amount
@@ -323,4 +336,16 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     section = data.get("mock", data)
     if not isinstance(section, dict):
         raise ConfigError(f"config file {file}: [mock] must be a table")
+    # schemas/mock_config.schema.json holds every setting's type, so a wrong one is named here
+    # instead of surfacing later as a traceback.
+    import schemas
+
+    problems = [
+        f"unknown setting {p.removesuffix(': is not an allowed field')!r}"
+        if p.endswith(": is not an allowed field")
+        else p
+        for p in schemas.errors("mock_config", section)
+    ]
+    if problems:
+        raise ConfigError(f"config file {file}: " + "; ".join(problems[:3]))
     return section

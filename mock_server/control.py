@@ -17,6 +17,7 @@ from flask import Blueprint, Response, current_app, request
 from .backend import MidjourneyBackend
 from .errors import InvalidRequest, NotFound, Unauthorized
 from .http import current_backend, json_response, read_json_body, validated
+from .journal import journal_for
 from .models import Account, Task
 from .render import epoch_millis, task_item
 
@@ -236,6 +237,11 @@ def redeliver_hook(hook_id: str) -> Response:
     if hooks is None:
         raise NotFound("hook delivery is not set up in this mock")
     return json_response(hooks.redeliver(hook_id).view())
+
+
+@blueprint.get("/requests")
+def list_requests() -> Response:
+    return json_response({"requests": journal_for(current_backend()).entries()})
 
 
 @blueprint.get("/faults")

@@ -7,6 +7,7 @@ in-process mock, HTTP for a server. So a test written against `mj_mock` passes u
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -187,10 +188,44 @@ class MockController:
         attempt: dict[str, Any] = self._request("POST", f"/hooks/{hook_id}/redeliver")
         return attempt
 
+    # -- the request journal ---------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """Every API and CDN request the mock answered, oldest first (see `journal.py`)."""
+        entries: list[dict[str, Any]] = self._request("GET", "/requests")["requests"]
+        return entries
+
+    def request_counts(self) -> dict[str, int]:
+        """How many journaled requests each endpoint got: submit-jobs, job-status, cdn, other."""
+        return dict(Counter(entry["endpoint"] for entry in self.requests))
+
+    def submitted(self) -> list[dict[str, Any]]:
+        """The bodies of every journaled submit-jobs request, answered or refused."""
+        return [e["body"] for e in self.requests if e["endpoint"] == "submit-jobs"]
+
+    def assert_submitted(self, times: int | None = None, **fields: Any) -> list[dict[str, Any]]:
+        """Assert a submit was sent whose body has every given field (`prompt="a fox"`,
+        `mode="fast"`), exactly `times` times if given; returns the matching bodies."""
+        bodies = self.submitted()
+        matching = [
+            b
+            for b in bodies
+            if isinstance(b, dict) and all(b.get(k) == v for k, v in fields.items())
+        ]
+        if (times is None and not matching) or (times is not None and len(matching) != times):
+            wanted = ", ".join(f"{k}={v!r}" for k, v in fields.items()) or "any body"
+            count = "at least once" if times is None else f"{times} time(s)"
+            raise AssertionError(
+                f"expected a submit with {wanted} {count}, got {len(matching)}; "
+                f"submitted: {[b.get('prompt') if isinstance(b, dict) else b for b in bodies]!r}"
+            )
+        return matching
+
     # -- the rest -------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget tasks, hooks and faults; restore the configured keys."""
+        """Forget tasks, hooks, faults and the request journal; restore the configured keys."""
         self._request("POST", "/reset")
 
     def health(self) -> dict[str, Any]:

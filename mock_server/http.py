@@ -49,6 +49,11 @@ def error_response(error: ApiError, config: Config) -> Response:
     return json_response(body, error.http_status)
 
 
+# Deeper than any shape in schemas/ needs by far. Python's own limit on nesting differs by
+# version (3.10-3.11 raise RecursionError near 1000 levels, 3.12+ parse far deeper), so the mock
+# sets its own: the same body gets the same answer on every supported Python.
+MAX_JSON_DEPTH = 512
+
 # A `\uD800`-`\uDFFF` escape: the only way a JSON text can hold a lone surrogate.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -90,6 +95,20 @@ def _reject_lone_surrogates(value: Any) -> None:
                 ) from None
 
 
+def too_deep(value: Any) -> bool:
+    """True if `value` nests arrays or objects more than MAX_JSON_DEPTH levels (iteratively, so
+    the check itself cannot hit the recursion limit)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return False
+
+
 def validated(schema_name: str, body: Any) -> dict[str, Any]:
     """`body` if it matches the schema, else a 400 naming the first few problems."""
     problems = schemas.errors(schema_name, body)
@@ -126,6 +145,8 @@ def read_json_body(config: Config) -> Any:
     except ValueError:
         # Python's guard against quadratic int parsing (more than 4300 digits by default).
         raise InvalidRequest("body is not valid JSON: a number has too many digits") from None
+    if too_deep(body):
+        raise InvalidRequest(f"body is not valid JSON: nested too deeply (limit {MAX_JSON_DEPTH})")
     if _SURROGATE_ESCAPE.search(text):
         _reject_lone_surrogates(body)
     return body

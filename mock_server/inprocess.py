@@ -1,9 +1,11 @@
-"""In-process mode: `requests` calls to the API are answered without a socket, like moto's
-decorators.
+"""In-process mode: `requests` and httpx calls to the API are answered without a socket, like
+moto's decorators.
 
-`responses` intercepts each call and hands it to the same Flask app the server runs, through its
-test client, so both modes share every line of behaviour. Calls to other URLs are refused, as
-`responses` does, unless listed in `passthrough`.
+`responses` (for requests) and respx (for httpx, sync and async; see `intercept_httpx.py`)
+intercept each call and hand it to the same Flask app the server runs, through its test client,
+so both modes share every line of behaviour. Calls to other URLs are refused unless listed in
+`passthrough`, and a call on the API's host outside `base_url`, or from any other HTTP library,
+fails loudly (`offline_guard.py`) instead of reaching the real service.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from .clock import ManualClock
 from .config import DEFAULT_BASE_URL, Config
 from .controller import MockController, test_client_transport
 from .fault_http import DROP_HEADER
+from .offline_guard import HostGuard, NotIntercepted
 from .hooks import DeliveryResult, HookDispatcher, HttpHookSender
+from .intercept_httpx import Answer, HttpxInterceptor, httpx_available
 
 __all__ = ["HookReceiver", "InProcessController", "mock_midjourney"]
 
@@ -81,7 +85,9 @@ class mock_midjourney:
     """Intercept the API (and its image CDN) for the duration of a `with` block or a function.
 
     `with mock_midjourney() as mj:` yields a `MockController`; the default config has a manual
-    clock, so nothing finishes until the test calls `mj.advance(...)`.
+    clock, so nothing finishes until the test calls `mj.advance(...)`. `responses_mock` and
+    `respx_mock` share a router the test already has (for requests and httpx respectively);
+    httpx is intercepted only when the `httpx` extra (httpx and respx) is installed.
     """
 
     def __init__(
@@ -91,11 +97,15 @@ class mock_midjourney:
         base_url: str = DEFAULT_BASE_URL,
         passthrough: Iterable[str] = (),
         responses_mock: responses.RequestsMock | None = None,
+        respx_mock: Any = None,
     ) -> None:
         self.config = config or Config(clock=ManualClock())
         self.base_url = base_url.rstrip("/")
         self._passthrough = tuple(passthrough)
         self._external_mock = responses_mock
+        self._external_router = respx_mock
+        self._httpx: HttpxInterceptor | None = None
+        self._guard: HostGuard | None = None
         self._mock: responses.RequestsMock | None = None
         self.backend: MidjourneyBackend | None = None
         self.controller: InProcessController | None = None
@@ -123,6 +133,19 @@ class mock_midjourney:
         if self._external_mock is None:
             mock.start()
         self._mock = mock
+        if httpx_available():
+            self._httpx = HttpxInterceptor(
+                self._forward_url,
+                api_pattern=self._api_pattern(),
+                image_pattern=self._image_pattern(),
+                wrong_base=self._wrong_base,
+                passthrough=self._passthrough,
+                router=self._external_router,
+            )
+            self._httpx.start()
+        hosts = {urlsplit(self.base_url).hostname, urlsplit(self.config.image_base_url).hostname}
+        self._guard = HostGuard(h for h in hosts if h)
+        self._guard.start()
         api_key = next(iter(self.config.api_keys), "")
         self.controller = InProcessController(
             sender,
@@ -137,6 +160,12 @@ class mock_midjourney:
         if self._mock is not None and self._external_mock is None:
             self._mock.stop()
             self._mock.reset()
+        if self._httpx is not None:
+            self._httpx.stop()
+            self._httpx = None
+        if self._guard is not None:
+            self._guard.stop()
+            self._guard = None
         if self.backend is not None:
             self.backend.close()  # releases a state file, so the next start can reopen it
         self._mock = None
@@ -158,16 +187,70 @@ class mock_midjourney:
 
     # -- routing ----------------------------------------------------------------------------
 
-    def _register(self, mock: responses.RequestsMock) -> None:
-        api = re.compile(re.escape(self.base_url) + r"(?:[/?#].*)?\Z")
-        for method in _METHODS:
-            mock.add_callback(method, api, callback=self._answer_api, content_type=None)
+    def _api_pattern(self) -> str:
+        return re.escape(self.base_url) + r"(?:[/?#].*)?\Z"
+
+    def _image_pattern(self) -> str | None:
         image_base = self.config.image_base_url
-        if not image_base.startswith(self.base_url + "/"):
-            images = re.compile(re.escape(image_base) + r"/[^/?#]+/[^/?#]+(?:\?.*)?\Z")
-            mock.add_callback("GET", images, callback=self._answer_image, content_type=None)
+        if image_base.startswith(self.base_url + "/"):
+            return None  # the API pattern already covers it
+        return re.escape(image_base) + r"/[^/?#]+/[^/?#]+(?:\?.*)?\Z"
+
+    def _wrong_base(self, url: str) -> str | None:
+        """Why a call on the API's host but outside `base_url` is refused, or None if `url` is
+        on another host."""
+        host = urlsplit(self.base_url).hostname
+        if host is None or urlsplit(url).hostname != host:
+            return None
+        return (
+            f"mock_midjourney: {url} is on the API's host but outside the mocked base URL "
+            f"{self.base_url}; fix the client's base URL, or pass base_url= to mock_midjourney"
+        )
+
+    def _register(self, mock: responses.RequestsMock) -> None:
+        api = self._api_pattern()
+        for method in _METHODS:
+            mock.add_callback(method, re.compile(api), callback=self._answer_api, content_type=None)
+        images = self._image_pattern()
+        if images is not None:
+            mock.add_callback(
+                "GET", re.compile(images), callback=self._answer_image, content_type=None
+            )
+        host = urlsplit(self.base_url).hostname or ""
+        # Matches only what the patterns above do not (responses drops overlapping matches).
+        excluded = "".join(f"(?!{p})" for p in (api, images) if p is not None)
+        wrong = re.compile(excluded + r"https?://" + re.escape(host) + r"(?::\d+)?(?:[/?#].*)?\Z")
+        for method in _METHODS:
+            mock.add_callback(method, wrong, callback=self._refuse_wrong_base, content_type=None)
         for prefix in self._passthrough:
             mock.add_passthru(prefix)
+
+    def _refuse_wrong_base(self, request: requests.PreparedRequest) -> Any:
+        raise NotIntercepted(self._wrong_base(request.url or "") or "mock_midjourney refused it")
+
+    def _forward_url(
+        self, kind: str, method: str, url: str, headers: dict[str, str], body: bytes
+    ) -> Answer:
+        """The generic entry point (httpx): route `url` like the requests callbacks do."""
+        path = urlsplit(url).path
+        if kind == "cdn":
+            base_path = urlsplit(self.config.image_base_url).path
+            full = CDN_PREFIX + path[len(base_path) :]
+        else:
+            full = path[len(urlsplit(self.base_url).path) :] or "/"
+        return self._dispatch(method, full, urlsplit(url).query, headers, body)
+
+    def _dispatch(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> Answer:
+        headers = {k: v for k, v in headers.items() if k.lower() not in _HOP_HEADERS}
+        response = self._dispatch_client.open(
+            path, method=method, headers=headers, data=body, query_string=query
+        )
+        if response.headers.get(DROP_HEADER) == "drop":
+            return None
+        out = {k: v for k, v in response.headers.items() if k.lower() not in _HOP_HEADERS}
+        return response.status_code, out, response.get_data()
 
     def _answer_api(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         path = urlsplit(request.url or "").path
@@ -187,17 +270,15 @@ class mock_midjourney:
             body = body.encode("utf-8")
         elif body is not None and not isinstance(body, bytes):
             body = b"".join(chunk.encode() if isinstance(chunk, str) else chunk for chunk in body)
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
-        response = self._dispatch_client.open(
+        answer = self._dispatch(
+            request.method or "GET",
             path,
-            method=request.method or "GET",
-            headers=headers,
-            data=body or b"",
-            query_string=urlsplit(request.url or "").query,
+            urlsplit(request.url or "").query,
+            dict(request.headers.items()),
+            body or b"",
         )
-        if response.headers.get(DROP_HEADER) == "drop":
+        if answer is None:
             raise requests.ConnectionError(
                 "('Connection aborted.', RemoteDisconnected('injected drop'))", request=request
             )
-        out = {k: v for k, v in response.headers.items() if k.lower() not in _HOP_HEADERS}
-        return response.status_code, out, response.get_data()
+        return answer

@@ -26,6 +26,16 @@ TEST_QUOTA = 1_000_000
 LOOPBACK = ("http://127.0.0.1", "http://localhost", "http://[::1]")
 
 
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """`pytest --pyargs contract_tests --mj-target server` from an installed wheel: the suite's
+    conftest is found only after the options are parsed, so load its plugin (and options) now.
+    A checkout's `pytest contract_tests` loads it from the conftest as before."""
+    if any(arg.split("::")[0].split(".")[0] == "contract_tests" for arg in args):
+        early_config.pluginmanager.import_plugin("contract_tests.plugin")
+
+
 def _test_config() -> Config:
     return Config(api_keys={TEST_API_KEY: TEST_QUOTA}, clock=ManualClock(), seed=0)
 
@@ -66,8 +76,13 @@ def mj_server(mj_server_instance: MockServer) -> Iterator[MockController]:
 
 
 @pytest.fixture
-def mj_api_key() -> str:
-    return TEST_API_KEY
+def mj_api_key(request: pytest.FixtureRequest) -> str:
+    """The key to send: the server's test key under `mj_server`, else the first key of
+    `mj_mock_config` (so a conftest that overrides the config gets its own key here)."""
+    if "mj_server" in request.fixturenames:
+        return TEST_API_KEY
+    config: Config = request.getfixturevalue("mj_mock_config")
+    return next(iter(config.api_keys), TEST_API_KEY)
 
 
 @pytest.fixture

@@ -8,6 +8,9 @@ and turn validation errors into the short ``field: reason`` lines the mock sends
 
 from __future__ import annotations
 
+# Read (not imported) by mock_server.provenance: this file is midjourney-api-mock's.
+__mj_mock_part__ = True
+
 import copy
 import functools
 import json
@@ -30,6 +33,7 @@ __all__ = [
     "OPENAPI_FILES",
     "PROVIDER_SCHEMA_NAMES",
     "SCHEMA_NAMES",
+    "TOOL_SCHEMA_NAMES",
     "SchemaViolation",
     "errors",
     "is_valid",
@@ -68,8 +72,11 @@ CONTROL_SCHEMA_NAMES: tuple[str, ...] = (
     "control_reset",
     "hook_attempt",
     "hook_attempts",
+    "control_requests",
 )
-SCHEMA_NAMES: tuple[str, ...] = PROVIDER_SCHEMA_NAMES + CONTROL_SCHEMA_NAMES
+# The mock's config file (`mj-mock serve --config`): not an HTTP shape, so in no OpenAPI document.
+TOOL_SCHEMA_NAMES: tuple[str, ...] = ("mock_config",)
+SCHEMA_NAMES: tuple[str, ...] = PROVIDER_SCHEMA_NAMES + CONTROL_SCHEMA_NAMES + TOOL_SCHEMA_NAMES
 
 # Two layers for the provider's answers. "strict" (the files above) is the mock's exact output:
 # no field it does not send, used on the mock and to name new fields in the drift report.

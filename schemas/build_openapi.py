@@ -606,6 +606,16 @@ def _control_routes() -> dict[str, Any]:
                 "All attempts, oldest first.",
             )
         },
+        f"{p}/requests": {
+            "get": _control_operation(
+                "mockListRequests",
+                "The request journal",
+                "The API and CDN requests the mock answered, oldest first (a ring buffer of "
+                "journal_size entries; control calls are not journaled).",
+                "control_requests",
+                "The journaled requests.",
+            )
+        },
         f"{p}/hooks/{{hookId}}/redeliver": {
             "parameters": [
                 _path_parameter(

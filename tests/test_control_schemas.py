@@ -403,6 +403,19 @@ def _attempt(**changes: Any) -> dict[str, Any]:
 KEY = {"key": "trial", "quota": 6, "charged": 4, "refunded": 0, "inProgress": 2}
 CLOCK = {"now": 1_766_916_846.5, "nowMillis": 1_766_916_846_500, "manual": True, "timeScale": 1}
 
+JOURNALED: dict[str, Any] = {
+    "id": 1,
+    "at": 1_766_900_000_000,
+    "method": "POST",
+    "path": "/midjourney/v1/submit-jobs",
+    "endpoint": "submit-jobs",
+    "keyFingerprint": "sha256:0123456789ab",
+    "body": {"prompt": "x"},
+    "status": 200,
+    "dropped": False,
+    "answer": {"status": 0, "message": "success", "data": {"taskId": "t"}},
+}
+
 VALID_RESPONSES: dict[str, list[Any]] = {
     "control_reset": [{"reset": True}],
     "control_clock": [CLOCK, {**CLOCK, "manual": False, "timeScale": 25.0, "now": 1.0}],
@@ -443,9 +456,16 @@ VALID_RESPONSES: dict[str, list[Any]] = {
         _attempt(url="ftp://x", sentAt=None, responseStatus=None, outcome="refused", error="x"),
     ],
     "hook_attempts": [{"hooks": []}, {"hooks": [_attempt(), _attempt(id="hook-2", attempt=2)]}],
+    "control_requests": [{"requests": []}, {"requests": [JOURNALED]}],
 }
 
 BROKEN_RESPONSES: list[tuple[str, str, Any, str]] = [
+    (
+        "journal raw key",
+        "control_requests",
+        {"requests": [{**JOURNALED, "keyFingerprint": "mj-test-key"}]},
+        "requests[0].keyFingerprint: ",
+    ),
     ("reset false", "control_reset", {"reset": False}, "reset: False is not True"),
     ("clock extra", "control_clock", {**CLOCK, "tz": "UTC"}, "tz: is not an allowed field"),
     ("clock scale 0", "control_clock", {**CLOCK, "timeScale": 0}, "timeScale: "),

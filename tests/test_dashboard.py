@@ -273,7 +273,8 @@ def test_thumbnails_point_at_the_mock_even_when_images_point_at_the_real_cdn(
     assert rows[task_id]["images"] == [f"{UI}/images/{task.job_id}/0_{i}.png" for i in range(4)]
     assert rows[task_id]["grid"] == f"{UI}/images/{task.job_id}/grid_0.png"
     grid = client.get(rows[task_id]["grid"])
-    assert grid.status_code == 200 and grid.data == client.get(f"/cdn/{task.job_id}/grid_0.png").data
+    cdn_grid = client.get(f"/cdn/{task.job_id}/grid_0.png")
+    assert grid.status_code == 200 and grid.data == cdn_grid.data
     assert rows[running]["images"] == [] and rows[running]["grid"] is None
     for i, path in enumerate(rows[task_id]["images"]):
         thumb = client.get(path)  # public, like the CDN: an <img> sends no token

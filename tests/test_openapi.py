@@ -52,6 +52,7 @@ CONTROL_PATHS = {
     "/__mock/health": {"get": "ControlHealth"},
     "/__mock/hooks": {"get": "HookAttempts"},
     "/__mock/hooks/{hookId}/redeliver": {"post": "HookAttempt"},
+    "/__mock/requests": {"get": "ControlRequests"},
 }
 REQUEST_BODIES = {
     ("/__mock/clock/advance", "post"): ("ControlAdvanceRequest", True),

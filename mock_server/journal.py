@@ -1,0 +1,144 @@
+"""The request journal: every API and CDN request the mock answered, as WireMock keeps them.
+
+A test asserts on what its code sent ("one submit, with this prompt") instead of only on what came
+back. Entries hold the method, path, endpoint, a fingerprint of the key (never the key itself:
+journals end up in CI logs), the body, the HTTP status, the answer and the mock-clock time. The
+journal is a ring buffer of `Config.journal_size` entries (0 turns it off), cleared by a reset.
+Control calls (`/__mock/`) are not journaled: they are the test, not the code under test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import threading
+import weakref
+from collections import deque
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from .backend import MidjourneyBackend
+from .fault_http import DROP_HEADER
+from .http import current_backend, too_deep
+from .render import epoch_millis
+
+__all__ = ["Journal", "install", "journal_for", "key_fingerprint"]
+
+# Bodies and answers longer than this are kept as a truncated string, so a full ring of large
+# job-status answers stays a few megabytes.
+MAX_KEPT_CHARS = 8 * 1024
+_CONTROL_PREFIX = "/__mock"
+_ENDPOINTS = {
+    "/midjourney/v1/submit-jobs": "submit-jobs",
+    "/midjourney/v1/job-status": "job-status",
+}
+
+
+def key_fingerprint(key: str | None) -> str | None:
+    """A short stable digest: tells two keys apart in a journal without revealing either."""
+    if not key:
+        return None
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+
+
+def _kept(raw: bytes, content_type: str) -> Any:
+    text = raw.decode("utf-8", "replace")
+    if "json" in content_type:
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):  # kept as text below
+            value = None
+        else:
+            if len(text) <= MAX_KEPT_CHARS and not too_deep(value):
+                return value
+    if not raw:
+        return None
+    if not content_type.startswith(("text/", "application/")):
+        return f"<{len(raw)} bytes of {content_type or 'unknown type'}>"
+    return text if len(text) <= MAX_KEPT_CHARS else text[:MAX_KEPT_CHARS] + "..."
+
+
+class Journal:
+    """A thread-safe ring of request entries, oldest first."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[dict[str, Any]] = deque(maxlen=max(size, 1))
+        self._enabled = size > 0
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def record(self, entry: dict[str, Any]) -> None:
+        if not self._enabled:
+            return
+        with self._lock:
+            self._entries.append({"id": next(self._ids), **entry})
+
+    def entries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_journals: weakref.WeakKeyDictionary[MidjourneyBackend, Journal] = weakref.WeakKeyDictionary()
+_journals_lock = threading.Lock()
+
+
+def journal_for(backend: MidjourneyBackend) -> Journal:
+    """The backend's journal, made (and tied to its reset) on first use."""
+    with _journals_lock:
+        journal = _journals.get(backend)
+        if journal is None:
+            journal = Journal(backend.config.journal_size)
+            backend.on_reset(journal.clear)
+            _journals[backend] = journal
+        return journal
+
+
+def _endpoint() -> str:
+    if request.blueprint == "mock_cdn":
+        return "cdn"
+    return _ENDPOINTS.get(request.path, "other")
+
+
+def _keep_body() -> None:
+    """Cache the body before the route reads it, so `_record` can journal it afterwards."""
+    if not request.path.startswith(_CONTROL_PREFIX):
+        request.get_data(cache=True)
+
+
+def _record(response: Response) -> Response:
+    if request.path.startswith(_CONTROL_PREFIX):
+        return response
+    backend = current_backend()
+    answer = None if response.is_streamed else response.get_data()
+    try:
+        body = _kept(request.get_data(cache=True), request.mimetype or "")
+    except HTTPException:  # a body over the size limit: the 413 answer says so
+        body = None
+    journal_for(backend).record(
+        {
+            "at": epoch_millis(backend.clock.now()),
+            "method": request.method,
+            "path": request.full_path.rstrip("?"),
+            "endpoint": _endpoint(),
+            "keyFingerprint": key_fingerprint(request.headers.get("API-KEY")),
+            "body": body,
+            "status": response.status_code,
+            "dropped": response.headers.get(DROP_HEADER) == "drop"
+            or bool(g.get("mj_mock_drop_answer", False)),
+            "answer": None if answer is None else _kept(answer, response.mimetype or ""),
+        }
+    )
+    return response
+
+
+def install(app: Flask) -> None:
+    """Journal every non-control request `app` answers (faults and errors included)."""
+    app.before_request(_keep_body)
+    app.after_request(_record)
