@@ -27,9 +27,9 @@ from .clock import ManualClock
 from .config import DEFAULT_BASE_URL, Config
 from .controller import MockController, test_client_transport
 from .fault_http import DROP_HEADER
-from .offline_guard import HostGuard, NotIntercepted
 from .hooks import DeliveryResult, HookDispatcher, HttpHookSender
 from .intercept_httpx import Answer, HttpxInterceptor, httpx_available
+from .offline_guard import HostGuard, NotIntercepted
 
 __all__ = ["HookReceiver", "InProcessController", "mock_midjourney"]
 
