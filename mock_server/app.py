@@ -59,9 +59,8 @@ def create_app(config: Config | None = None, backend: MidjourneyBackend | None =
         app.register_blueprint(control_blueprint)
     app.before_request(_guard_control)
     app.before_request(inject_fault)
-    # Flask answers OPTIONS itself with an empty 200; without CORS configured, say 405 in the
-    # API's shape instead. A CORS layer overrides this by answering OPTIONS first (its own
-    # before_request) or by replacing `make_default_options_response`.
+    # Flask answers OPTIONS itself with an empty 200; say 405 in the API's shape instead, except
+    # for a CORS preflight on a path `--cors` covers.
     app.make_default_options_response = _options_not_served  # type: ignore[method-assign]
     app.after_request(drop_answer_if_asked)
     journal.install(app)
@@ -81,9 +80,12 @@ def _guard_control() -> None:
 
 
 def _options_not_served() -> Response:
+    backend: MidjourneyBackend = current_app.extensions[EXTENSION_KEY]
+    if backend.config.cors_origins and cors.covers(request.path):
+        # A preflight: Flask's own empty 200, to which flask-cors adds its headers.
+        return Flask.make_default_options_response(current_app)
     methods = current_app.url_map.bind_to_environ(request.environ).allowed_methods()
     meant = sorted(m for m in methods if m not in ("HEAD", "OPTIONS"))
-    backend: MidjourneyBackend = current_app.extensions[EXTENSION_KEY]
     error = MethodNotAllowed(
         f"OPTIONS is not served on {_shown(request.path)} (no CORS is configured); "
         f"use {' or '.join(meant) or 'another method'}"

@@ -15,13 +15,18 @@ from collections.abc import Sequence
 from flask import Flask
 from flask_cors import CORS
 
-__all__ = ["ALLOWED_HEADERS", "install"]
+__all__ = ["ALLOWED_HEADERS", "covers", "install"]
 
 # What the provider's clients send: the key header and a JSON body.
 ALLOWED_HEADERS = ("API-KEY", "Content-Type")
 # Provider endpoints and images; `/__mock/` is left out on purpose, so a page on an allowed
 # origin can call the API but can never reset or steer the mock.
 _RESOURCES = (r"/midjourney/*", r"/cdn/*")
+
+
+def covers(path: str) -> bool:
+    """Whether CORS (when configured) answers for `path`: the API and the CDN, never `/__mock/`."""
+    return path.startswith(("/midjourney/", "/cdn/"))
 
 
 def install(app: Flask, origins: Sequence[str]) -> None:

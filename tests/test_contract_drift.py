@@ -223,16 +223,16 @@ def test_the_documented_samples_call_for_the_mock_defaults(tmp_path: Path) -> No
 
 def test_a_recorded_extra_field_becomes_a_templated_setting_that_loads(tmp_path: Path) -> None:
     item = _completed_sample()
-    item["image"] = f"https://cdn.example/{item['jobId']}/grid.png"
+    item["upscale"] = f"https://cdn.example/{item['jobId']}/upscale.png"
     item["odd key"] = "for " + item["taskId"]
     item["nested"] = {"skipped": True}  # only plain values become settings
     _record(tmp_path, "job-status", {"status": "0", "message": "ok", "data": [item]})
     result = _drift(tmp_path, "--write-config", str(tmp_path / "mock.toml"))
-    assert "extra_item_fields.image" in result.output
+    assert "extra_item_fields.upscale" in result.output
     written = load_config_file(tmp_path / "mock.toml")
     assert written["job_status_envelope"] is True
     assert written["extra_item_fields"] == {
-        "image": "https://cdn.example/{jobId}/grid.png",
+        "upscale": "https://cdn.example/{jobId}/upscale.png",
         "odd key": "for {taskId}",
     }
     config = Config.from_mapping(written)
@@ -242,11 +242,11 @@ def test_a_recorded_extra_field_becomes_a_templated_setting_that_loads(tmp_path:
 def test_an_answer_a_client_cannot_rely_on_is_named_apart_from_new_fields(tmp_path: Path) -> None:
     broken = _completed_sample()
     del broken["mjPrompt"]
-    extended = {**_completed_sample(), "image": "https://cdn.midjourney.com/x/grid_0.png"}
+    extended = {**_completed_sample(), "progress": "100%"}
     _record(tmp_path, "job-status", {"data": [broken]})
     _record(tmp_path, "job-status", {"data": [extended]})
     result = _drift(tmp_path)
     assert result.exit_code == 1
     consumer = result.output.split("answers a client cannot rely on")[1].split("\n")[1]
     assert "data[].mjPrompt: is required" in consumer and "(1 responses" in consumer
-    assert "job-status (HTTP 200) data[].image" in result.output
+    assert "job-status (HTTP 200) data[].progress" in result.output

@@ -243,7 +243,8 @@ def test_the_live_suite_passes_against_a_documented_but_different_provider(
     # The drift report (the strict layer) names the fields the mock does not send.
     report = CliRunner().invoke(drift_command, [str(different_record_dir)])
     assert report.exit_code == 1, report.output
-    assert "job-status (HTTP 200) data[].image" in report.output
+    # `image` is the mock's own now (the Python guide reads it): not a new field any more.
+    assert "data[].image" not in report.output
     assert "job-status (HTTP 200) data[].seed" in report.output
 
 
@@ -253,10 +254,7 @@ CALIBRATED = {
     "submit_message": False,
     "error_data": False,
     "unknown_ids": "report",
-    "extra_item_fields": {
-        "image": "https://cdn.midjourney.com/{jobId}/grid_0.png",
-        "seed": 1234567,
-    },
+    "extra_item_fields": {"seed": 1234567},
 }
 
 
