@@ -257,6 +257,10 @@ class MockServer:
         if self.backend.hooks is not None:
             self.backend.hooks.close()
         server = self._server
+        # Let the requests being served finish before their sockets close: closing first made a
+        # task still writing its answer log a traceback (EBADF) at every stop under load.
+        server.task_dispatcher.shutdown()
+        self._control_dispatcher.shutdown()
         thread, self._thread = self._thread, None
         if thread is not None and thread.is_alive() and thread is not threading.current_thread():
             # Close from inside the loop thread: the trigger wakes it at once instead of after
