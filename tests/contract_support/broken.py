@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .rewrite import call_app
 from .serving import LIVE_KEYS, WSGIApp
 
 __all__ = ["VARIANTS", "Variant"]
@@ -32,21 +33,7 @@ class RewriteCompleted:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if not str(environ.get("PATH_INFO", "")).endswith("/job-status"):
             return self.app(environ, start_response)  # type: ignore[no-any-return]
-        captured: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured.update(status=status, headers=headers)
-            return chunks.append
-
-        result = self.app(environ, capture)
-        try:
-            chunks.extend(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        body = b"".join(chunks)
+        status, headers, body = call_app(self.app, environ)
         try:
             payload = json.loads(body)
         except ValueError:
@@ -57,8 +44,7 @@ class RewriteCompleted:
                 for item in payload["data"]
             ]
             body = json.dumps(payload).encode()
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        start_response(captured["status"], [*headers, ("Content-Length", str(len(body)))])
+        start_response(status, [*headers, ("Content-Length", str(len(body)))])
         return [body]
 
 

@@ -13,11 +13,32 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Exchange", "JsonRewrite"]
+__all__ = ["Exchange", "JsonRewrite", "call_app"]
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[..., Any]
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden"}
+
+
+def call_app(app: WSGIApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Run a WSGI app to the end: its status line, its headers less Content-Length (the caller
+    sets it for the body it sends) and its whole body."""
+    captured: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured.update(status=status, headers=headers)
+        return chunks.append
+
+    result = app(environ, capture)
+    try:
+        chunks.extend(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+    return str(captured["status"]), headers, b"".join(chunks)
 
 
 @dataclass
@@ -66,23 +87,10 @@ class JsonRewrite:
             sent = exchange.request
             body = sent if isinstance(sent, bytes) else json.dumps(sent).encode()
             inner = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
-            captured: dict[str, Any] = {}
-            chunks: list[bytes] = []
-
-            def capture(status: str, hdrs: list[tuple[str, str]], exc_info: Any = None) -> Any:
-                captured.update(status=status, headers=hdrs)
-                return chunks.append
-
-            result = self.app(inner, capture)
-            try:
-                chunks.extend(result)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
-            exchange.http_status = int(str(captured["status"]).split()[0])
-            exchange.answer = _parse(b"".join(chunks))
-            headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+            status, answered, answer = call_app(self.app, inner)
+            exchange.http_status = int(status.split()[0])
+            exchange.answer = _parse(answer)
+            headers = answered
         if self.after is not None:
             self.after(exchange)
         answer = exchange.answer
