@@ -170,6 +170,12 @@ def main() -> None:
     type=click.IntRange(min=0),
     help="Requests the journal (/__mock/requests) keeps; 0 turns it off (default 1000).",
 )
+@click.option(
+    "--scenario",
+    "scenario_source",
+    metavar="NAME|FILE",
+    help="Play a scenario: a name in fixtures/scenarios/ or a JSON (or YAML) file.",
+)
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(
     host: str,
@@ -190,9 +196,12 @@ def serve(
     state_file: str | None,
     cors_origins: tuple[str, ...],
     journal_size: int | None,
+    scenario_source: str | None,
     threads: int,
 ) -> None:
     """Run the mock server until interrupted."""
+    from .errors import ApiError
+    from .scenario import load_scenario, player_for
     from .server import MockServer
 
     try:
@@ -217,7 +226,12 @@ def serve(
             },
         )
 
+        scenario = None if scenario_source is None else load_scenario(scenario_source)
         server = MockServer(config, host=host, port=port, threads=threads)
+        if scenario is not None:
+            player_for(server.backend).load(scenario)
+    except ApiError as exc:  # a scenario that is missing or invalid
+        raise click.UsageError(exc.message) from exc
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc
     except OSError as exc:
@@ -243,6 +257,8 @@ def serve(
         # The page itself is tokenless; it takes the token from this URL into sessionStorage.
         token = f"?token={quote(config.control_token, safe='')}" if config.control_token else ""
         click.echo(f"  dashboard at {server.url}/__mock/ui{token}")
+    if scenario is not None:
+        click.echo(f"  scenario {scenario.name} (a reset restarts it)")
     if config.cors_origins:
         click.echo(f"  CORS for {', '.join(config.cors_origins)} (API and CDN)")
     stopped_by = _stop_on_sigterm()
