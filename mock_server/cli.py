@@ -63,12 +63,13 @@ def build_config(
 
 
 class _LazyGroup(click.Group):
-    """Loads the `client` and `drift` sub-commands (and `requests` with them) only when they
-    are used, so `mj-mock serve` starts faster."""
+    """Loads the `client`, `drift` and `proxy` sub-commands (and `requests` with them) only
+    when they are used, so `mj-mock serve` starts faster."""
 
     _lazy: ClassVar[dict[str, tuple[str, str]]] = {
         "client": ("client.cli", "client_group"),
         "drift": ("contract_tests.drift", "drift_command"),
+        "proxy": ("contract_tests.proxy", "proxy_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
