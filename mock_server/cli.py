@@ -177,6 +177,13 @@ def main() -> None:
     metavar="NAME|FILE",
     help="Play a scenario: a name in fixtures/scenarios/ or a JSON (or YAML) file.",
 )
+@click.option(
+    "--replay",
+    "replay_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="Answer submit-jobs and job-status as the records in this directory (mj-mock proxy "
+    "--record) say, on the mock's clock.",
+)
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(
     host: str,
@@ -198,6 +205,7 @@ def serve(
     cors_origins: tuple[str, ...],
     journal_size: int | None,
     scenario_source: str | None,
+    replay_dir: str | None,
     threads: int,
 ) -> None:
     """Run the mock server until interrupted."""
@@ -228,13 +236,28 @@ def serve(
         )
 
         scenario = None if scenario_source is None else load_scenario(scenario_source)
-        server = MockServer(config, host=host, port=port, threads=threads)
+        replay = None
+        if replay_dir is not None:
+            from .replay import load_replay
+
+            replay = load_replay(replay_dir, config.clock, config.time_scale)
+        server = MockServer(
+            config,
+            host=host,
+            port=port,
+            threads=threads,
+            wrap_app=None if replay is None else replay.wrap,
+        )
+        if replay is not None:
+            server.backend.on_reset(replay.reset)
         if scenario is not None:
             player_for(server.backend).load(scenario)
     except ApiError as exc:  # a scenario that is missing or invalid
         raise click.UsageError(exc.message) from exc
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc
+    except ValueError as exc:  # a replay directory without (readable) records
+        raise click.UsageError(f"--replay: {exc}") from exc
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     clock_name = "manual" if config.clock.manual else f"real, time scale {config.time_scale:g}"
@@ -258,6 +281,8 @@ def serve(
         # The page itself is tokenless; it takes the token from this URL into sessionStorage.
         token = f"?token={quote(config.control_token, safe='')}" if config.control_token else ""
         click.echo(f"  dashboard at {server.url}/__mock/ui{token}")
+    if replay is not None:
+        click.echo(f"  replaying {replay.submits} recorded submits from {replay_dir}")
     if scenario is not None:
         click.echo(f"  scenario {scenario.name} (a reset restarts it)")
     if config.cors_origins:

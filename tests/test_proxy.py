@@ -4,6 +4,8 @@ undocumented way, the mock itself, and a broken one. Nothing here reaches the ne
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from mock_server.cli import main
 from mock_server.clock import ManualClock
 from mock_server.config import load_config_file
 from mock_server.receiver import HookReceiverServer
+from mock_server.replay import load_replay
 from tests.contract_support.broken import drop_field
 from tests.contract_support.different import different
 from tests.contract_support.serving import live_config
@@ -184,3 +187,101 @@ def test_the_proxy_command_is_listed() -> None:
     assert result.exit_code == 0
     assert "--upstream" in result.output and "--record" in result.output
     assert "\n  proxy " in CliRunner().invoke(main, ["--help"]).output
+
+
+# -- replay ------------------------------------------------------------------------------------
+
+
+def _record_session(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    clock = ManualClock()
+    record = tmp_path / "rec"
+    with (
+        upstream(clock, different, status_as_string=True) as up,
+        RecordingProxy(up.url, record, port=0, clock=clock) as proxy,
+        HookReceiverServer() as receiver,
+    ):
+        seen = session(proxy.url, up, receiver.url)
+        receiver.wait_for(1)
+    return record, seen
+
+
+@contextlib.contextmanager
+def replaying(record: Path) -> Iterator[MockServer]:
+    clock = ManualClock()
+    config = Config(clock=clock, seed=5)
+    replay = load_replay(record, clock, config.time_scale)
+    with MockServer(config, port=0, wrap_app=replay.wrap) as mock:
+        mock.backend.on_reset(replay.reset)
+        yield mock
+
+
+def test_replay_answers_a_client_exactly_as_recorded(tmp_path: Path) -> None:
+    record, recorded = _record_session(tmp_path)
+    with replaying(record) as mock:
+        replayed = session(mock.url, mock, "http://127.0.0.1:9/hook")
+    assert replayed["ids"] == recorded["ids"]
+    for name in ("early", "late", "bad_key"):
+        got, want = replayed[name], recorded[name]
+        assert (got.status_code, got.json()) == (want.status_code, want.json()), name
+        assert got.headers["Content-Type"] == want.headers["Content-Type"]
+    late = replayed["late"].json()
+    # The provider's shape: a string envelope, its own field, its reversed order, unknown reported.
+    assert late["status"] == "0" and [i["status"] for i in late["data"]] == [2, 1, 2]
+    assert late["data"][1]["seed"] == 1234567 and late["data"][2]["taskId"] == UNKNOWN
+
+
+def test_replay_follows_the_recorded_timeline_on_the_mock_s_clock(tmp_path: Path) -> None:
+    record, recorded = _record_session(tmp_path)
+    fox_early, fox_late = (
+        next(i for i in recorded[name].json()["data"] if i["taskId"] == recorded["ids"][0])
+        for name in ("early", "late")
+    )
+    with replaying(record) as mock:
+        fox = post(mock.url, SUBMIT, {"prompt": "anything"}).json()["data"]["taskId"]
+        assert fox == recorded["ids"][0]
+        mock.backend.advance(59.9)  # the recording polled at 0 s and at 60 s
+        assert post(mock.url, STATUS, {"taskIds": [fox]}).json()["data"] == [fox_early]
+        mock.backend.advance(0.1)
+        assert post(mock.url, STATUS, {"taskIds": [fox]}).json()["data"] == [fox_late]
+        assert post(mock.url, STATUS, {"taskIds": [recorded["ids"][1]]}).json()["data"] == []
+        for _ in range(2):
+            post(mock.url, SUBMIT, {"prompt": "more"})
+        beyond = post(mock.url, SUBMIT, {"prompt": "one too many"})
+        assert (beyond.status_code, beyond.json()["data"]) == (409, None)
+        assert "holds 3 submits" in beyond.json()["message"]
+        requests.post(mock.url + "/__mock/reset", timeout=10)  # starts the replay over
+        again = post(mock.url, SUBMIT, {"prompt": "again"}).json()
+    assert again["data"]["taskId"] == recorded["ids"][0]
+    assert fox_early["status"] == 0 and fox_late["status"] == 1 and len(fox_late["images"]) == 4
+
+
+def test_serve_replay_needs_records(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--replay", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"--replay: no recorded submit-jobs answers in {tmp_path}" in result.output
+
+
+def test_mj_mock_serve_replay_answers_the_recorded_submit(tmp_path: Path) -> None:
+    record, recorded = _record_session(tmp_path)
+    command = [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--clock", "manual"]
+    process = subprocess.Popen(
+        [*command, "--replay", str(record)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[2]
+        assert process.stdout.readline().startswith("  API-KEY")
+        fox = post(url, SUBMIT, {"prompt": "a red fox --ar 16:9"})
+        early = post(url, STATUS, {"taskIds": recorded["ids"][:1]})
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
+    assert fox.json()["data"]["taskId"] == recorded["ids"][0]
+    assert early.json() == {
+        "status": "0",
+        "message": "ok",
+        "data": [recorded["early"].json()["data"][1]],
+    }
