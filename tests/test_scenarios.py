@@ -199,3 +199,13 @@ def test_a_broken_scenario_file_fails_where_it_is_named(tmp_path: Path) -> None:
         load_scenario(path)
     with mock_midjourney() as mj, pytest.raises(ScenarioError, match="name: 'Bad Name' does not"):
         mj.load_scenario({"name": "Bad Name"})
+
+
+def test_a_yaml_scenario_loads_like_its_json(tmp_path: Path) -> None:
+    yaml = pytest.importorskip("yaml")
+    document = json.loads(
+        (Path(__file__).parent.parent / "fixtures/scenarios/flaky-status.json").read_text()
+    )
+    path = tmp_path / "flaky.yaml"
+    path.write_text(yaml.safe_dump(document))
+    assert load_scenario(path).document == load_scenario("flaky-status").document
