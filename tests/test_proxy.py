@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from click.testing import CliRunner
 
@@ -154,7 +155,9 @@ def test_a_session_against_the_mock_shows_no_drift(tmp_path: Path) -> None:
     assert calibrated.unknown_ids == "omit" and calibrated.extra_item_fields == {}
 
 
-def test_a_violation_is_counted_and_the_answer_still_passes_unchanged(tmp_path: Path) -> None:
+def test_a_violation_is_counted_and_the_answer_still_passes_unchanged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     clock = ManualClock()
     with (
         upstream(clock, drop_field) as up,
@@ -168,6 +171,8 @@ def test_a_violation_is_counted_and_the_answer_still_passes_unchanged(tmp_path: 
     assert through.content == direct.content and "mjPrompt" not in through.json()["data"][0]
     assert stats["violations"] == {"job-status": 1}
     assert any("mjPrompt" in p and "consumer" in p for p in stats["problems"])
+    logged = [r.getMessage() for r in caplog.records if r.name == "mj_mock.proxy"]
+    assert len(logged) == 1 and "mjPrompt" in logged[0]
 
 
 def test_what_the_proxy_refuses_is_in_the_api_s_error_shape(tmp_path: Path) -> None:

@@ -209,3 +209,13 @@ def test_a_yaml_scenario_loads_like_its_json(tmp_path: Path) -> None:
     path = tmp_path / "flaky.yaml"
     path.write_text(yaml.safe_dump(document))
     assert load_scenario(path).document == load_scenario("flaky-status").document
+
+
+def test_serve_names_a_scenario_it_cannot_load(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mock_server.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--scenario", "no-such"])
+    assert result.exit_code == 2
+    assert "no shipped scenario 'no-such'; known: concurrency-retry" in result.output
