@@ -34,6 +34,12 @@ class Recorder:
         self._lock = threading.Lock()
         self._prefix = f"{int(time.time() * 1000)}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
+    def add_secret(self, secret: str) -> None:
+        """Scrub `secret` too from now on (the proxy learns keys as callers send them)."""
+        with self._lock:
+            if secret and secret not in self._secrets:
+                self._secrets = sorted({*self._secrets, secret}, key=len, reverse=True)
+
     def scrub(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, SCRUBBED)
@@ -51,7 +57,9 @@ class Recorder:
         body: Any,
         text: str | None,
         request_body: Any,
+        recorded_at: float | None = None,
     ) -> Path:
+        """`recorded_at` (epoch seconds) defaults to now; the proxy passes its clock's time."""
         record = {
             "version": RECORD_VERSION,
             "target": target,
@@ -64,7 +72,7 @@ class Recorder:
             "body": body,
             "text": text,
             "request_body": request_body,
-            "recorded_at": int(time.time() * 1000),
+            "recorded_at": int((time.time() if recorded_at is None else recorded_at) * 1000),
         }
         serialized = self.scrub(json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True))
         with self._lock:

@@ -34,13 +34,21 @@ from .store import Store, store_for
 if TYPE_CHECKING:
     from .hooks import HookDispatcher
 
-__all__ = ["MidjourneyBackend", "SubmitRequest", "TaskListener"]
+__all__ = ["MidjourneyBackend", "SubmitRequest", "TaskListener", "TaskPlanner", "timeout_reason"]
 
 TASK_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 TASK_ID_LENGTH = 21  # [doc examples] nanoid-style ids
 FAILURE_DELAY = (2.0, 5.0)  # [decision] seconds before a rejected prompt shows up as failed
 
 TaskListener = Callable[[Task], None]
+# Called with each new task before it is stored and scheduled; may rewrite its plan
+# (planned_status, planned_reason, due_at). A scenario (`scenario.py`) is one.
+TaskPlanner = Callable[[Task], None]
+
+
+def timeout_reason(timeout: int) -> str:
+    """[decision] The failReason of a task that ran past its `timeout`."""
+    return f"Task timed out after {timeout} seconds"
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class MidjourneyBackend:
         self._listeners: list[TaskListener] = []
         self._reset_listeners: list[Callable[[], None]] = []
         self.hooks: HookDispatcher | None = None
+        self.planner: TaskPlanner | None = None
         self.faults = FaultInjector(self.config.seed)
         # True when the store already held state: the hook dispatcher then resumes its journal.
         self.restored = False
@@ -138,6 +147,8 @@ class MidjourneyBackend:
                     f"concurrency limit: {cfg.max_in_progress} tasks already in progress"
                 )
             task = self._new_task(api_key, request, cost)
+            if self.planner is not None:
+                self.planner(task)
             # One transaction: a crash never leaves the balance charged without its task.
             with self._store.transaction():
                 account.balance -= cost
@@ -420,7 +431,7 @@ class MidjourneyBackend:
             status, reason, delay = TaskStatus.FAILED, parsed.failure, rng.uniform(*FAILURE_DELAY)
         elif duration > timeout:
             status, delay = TaskStatus.FAILED, float(timeout)
-            reason = f"Task timed out after {timeout} seconds"
+            reason = timeout_reason(timeout)
         else:
             status, reason, delay = TaskStatus.COMPLETED, None, duration
         now = self.clock.now()

@@ -63,12 +63,13 @@ def build_config(
 
 
 class _LazyGroup(click.Group):
-    """Loads the `client` and `drift` sub-commands (and `requests` with them) only when they
-    are used, so `mj-mock serve` starts faster."""
+    """Loads the `client`, `drift` and `proxy` sub-commands (and `requests` with them) only
+    when they are used, so `mj-mock serve` starts faster."""
 
     _lazy: ClassVar[dict[str, tuple[str, str]]] = {
         "client": ("client.cli", "client_group"),
         "drift": ("contract_tests.drift", "drift_command"),
+        "proxy": ("contract_tests.proxy", "proxy_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -170,6 +171,19 @@ def main() -> None:
     type=click.IntRange(min=0),
     help="Requests the journal (/__mock/requests) keeps; 0 turns it off (default 1000).",
 )
+@click.option(
+    "--scenario",
+    "scenario_source",
+    metavar="NAME|FILE",
+    help="Play a scenario: a name in fixtures/scenarios/ or a JSON (or YAML) file.",
+)
+@click.option(
+    "--replay",
+    "replay_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="Answer submit-jobs and job-status as the records in this directory (mj-mock proxy "
+    "--record) say, on the mock's clock.",
+)
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(
     host: str,
@@ -190,9 +204,13 @@ def serve(
     state_file: str | None,
     cors_origins: tuple[str, ...],
     journal_size: int | None,
+    scenario_source: str | None,
+    replay_dir: str | None,
     threads: int,
 ) -> None:
     """Run the mock server until interrupted."""
+    from .errors import ApiError
+    from .scenario import load_scenario, player_for
     from .server import MockServer
 
     try:
@@ -217,9 +235,29 @@ def serve(
             },
         )
 
-        server = MockServer(config, host=host, port=port, threads=threads)
+        scenario = None if scenario_source is None else load_scenario(scenario_source)
+        replay = None
+        if replay_dir is not None:
+            from .replay import load_replay
+
+            replay = load_replay(replay_dir, config.clock, config.time_scale)
+        server = MockServer(
+            config,
+            host=host,
+            port=port,
+            threads=threads,
+            wrap_app=None if replay is None else replay.wrap,
+        )
+        if replay is not None:
+            server.backend.on_reset(replay.reset)
+        if scenario is not None:
+            player_for(server.backend).load(scenario)
+    except ApiError as exc:  # a scenario that is missing or invalid
+        raise click.UsageError(exc.message) from exc
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc
+    except ValueError as exc:  # a replay directory without (readable) records
+        raise click.UsageError(f"--replay: {exc}") from exc
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     clock_name = "manual" if config.clock.manual else f"real, time scale {config.time_scale:g}"
@@ -243,6 +281,10 @@ def serve(
         # The page itself is tokenless; it takes the token from this URL into sessionStorage.
         token = f"?token={quote(config.control_token, safe='')}" if config.control_token else ""
         click.echo(f"  dashboard at {server.url}/__mock/ui{token}")
+    if replay is not None:
+        click.echo(f"  replaying {replay.submits} recorded submits from {replay_dir}")
+    if scenario is not None:
+        click.echo(f"  scenario {scenario.name} (a reset restarts it)")
     if config.cors_origins:
         click.echo(f"  CORS for {', '.join(config.cors_origins)} (API and CDN)")
     stopped_by = _stop_on_sigterm()

@@ -20,6 +20,7 @@ from .http import current_backend, json_response, read_json_body, validated
 from .journal import journal_for
 from .models import Account, Task
 from .render import epoch_millis, task_item
+from .scenario import load_scenario, player_for
 
 __all__ = [
     "TOKEN_HEADER",
@@ -260,3 +261,24 @@ def add_fault() -> Response:
 def clear_faults() -> Response:
     current_backend().faults.clear()
     return json_response({"faults": []})
+
+
+@blueprint.get("/scenario")
+def get_scenario() -> Response:
+    return json_response(player_for(current_backend()).view())
+
+
+@blueprint.post("/scenario")
+def start_scenario() -> Response:
+    """Load a shipped scenario by name or a whole document; its timeline starts now."""
+    body = _body("control_scenario_request")
+    player = player_for(current_backend())
+    player.load(load_scenario(body["name"] if "name" in body else body["scenario"]))
+    return json_response(player.view())
+
+
+@blueprint.delete("/scenario")
+def unload_scenario() -> Response:
+    player = player_for(current_backend())
+    player.unload()
+    return json_response(player.view())

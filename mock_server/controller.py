@@ -222,6 +222,42 @@ class MockController:
             )
         return matching
 
+    # -- scenarios ------------------------------------------------------------------------
+
+    def load_scenario(self, source: Any) -> dict[str, Any]:
+        """Play a scenario (a shipped name, a file path or a document) from now on; it
+        replaces the one before. Files are read here, so a server need not see them."""
+        from .scenario import Scenario, load_scenario, shipped_scenarios
+
+        if isinstance(source, str) and source in shipped_scenarios():
+            body: dict[str, Any] = {"name": source}
+        else:
+            scenario = source if isinstance(source, Scenario) else load_scenario(source)
+            body = {"scenario": scenario.document}
+        view: dict[str, Any] = self._request("POST", "/scenario", body)
+        return view
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        """The loaded scenario: its tasks by submit order and its expectations, met or not."""
+        view: dict[str, Any] = self._request("GET", "/scenario")
+        return view
+
+    def unload_scenario(self) -> None:
+        self._request("DELETE", "/scenario")
+
+    def assert_scenario_met(self) -> None:
+        """AssertionError naming each expected hook delivery that did not happen as declared."""
+        unmet = [e for e in self.scenario["expectations"] if not e["met"]]
+        if unmet:
+            raise AssertionError(
+                "scenario expectations not met: "
+                + "; ".join(
+                    f"task {e['order']}: expected hook statuses {e['expected']}, got {e['actual']}"
+                    for e in unmet
+                )
+            )
+
     # -- the rest -------------------------------------------------------------------------
 
     def reset(self) -> None:

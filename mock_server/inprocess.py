@@ -30,6 +30,7 @@ from .fault_http import DROP_HEADER
 from .hooks import DeliveryResult, HookDispatcher, HttpHookSender
 from .intercept_httpx import Answer, HttpxInterceptor, httpx_available
 from .offline_guard import HostGuard, NotIntercepted
+from .scenario import ScenarioSource, load_scenario, player_for
 
 __all__ = ["HookReceiver", "InProcessController", "mock_midjourney"]
 
@@ -88,6 +89,7 @@ class mock_midjourney:
     clock, so nothing finishes until the test calls `mj.advance(...)`. `responses_mock` and
     `respx_mock` share a router the test already has (for requests and httpx respectively);
     httpx is intercepted only when the `httpx` extra (httpx and respx) is installed.
+    `scenario` (a shipped name, a file or a document, see `scenario.py`) plays from the start.
     """
 
     def __init__(
@@ -98,7 +100,10 @@ class mock_midjourney:
         passthrough: Iterable[str] = (),
         responses_mock: responses.RequestsMock | None = None,
         respx_mock: Any = None,
+        scenario: ScenarioSource | None = None,
     ) -> None:
+        # Parsed now, so a bad scenario fails where it is named, not at the first request.
+        self._scenario = None if scenario is None else load_scenario(scenario)
         self.config = config or Config(clock=ManualClock())
         self.base_url = base_url.rstrip("/")
         self._passthrough = tuple(passthrough)
@@ -154,6 +159,8 @@ class mock_midjourney:
             api_key=api_key,
             backend=self.backend,
         )
+        if self._scenario is not None:
+            player_for(self.backend).load(self._scenario)
         return self.controller
 
     def stop(self) -> None:

@@ -6,11 +6,14 @@
 - `mj_api_key`, `mj_base_url`: what to give your client, for whichever of the two a test uses.
 - `mj_hook_receiver`: a real HTTP receiver for hookUrl callbacks that can fail on demand.
 - `mj_mock_config`: override it in a conftest to change the in-process mock's settings.
+- `@pytest.mark.mj_scenario("quota-exhaustion")`: `mj_mock` and `mj_server` play that scenario
+  (a shipped name or a file path), and `mj_hook_receiver` answers as its `receiver` says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -19,6 +22,7 @@ from .config import DEFAULT_BASE_URL, Config
 from .controller import MockController, http_transport
 from .inprocess import mock_midjourney
 from .receiver import HookReceiverServer
+from .scenario import Scenario, load_scenario
 from .server import MockServer
 
 TEST_API_KEY = "mj-test-key"
@@ -36,6 +40,24 @@ def pytest_load_initial_conftests(
         early_config.pluginmanager.import_plugin("contract_tests.plugin")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mj_scenario(source): play a scenario (a name in fixtures/scenarios/ or a file path) "
+        "in the mj_mock and mj_server fixtures",
+    )
+
+
+def _marked_scenario(request: pytest.FixtureRequest) -> Scenario | None:
+    marker = request.node.get_closest_marker("mj_scenario")
+    if marker is None:
+        return None
+    if len(marker.args) != 1:
+        raise pytest.UsageError("mj_scenario takes one argument: a scenario name or file")
+    source: Any = marker.args[0]
+    return load_scenario(source)
+
+
 def _test_config() -> Config:
     return Config(api_keys={TEST_API_KEY: TEST_QUOTA}, clock=ManualClock(), seed=0)
 
@@ -47,9 +69,10 @@ def mj_mock_config() -> Config:
 
 
 @pytest.fixture
-def mj_mock(mj_mock_config: Config) -> Iterator[MockController]:
+def mj_mock(mj_mock_config: Config, request: pytest.FixtureRequest) -> Iterator[MockController]:
     """Requests to the API are answered in-process; loopback URLs pass through untouched."""
-    with mock_midjourney(mj_mock_config, passthrough=LOOPBACK) as controller:
+    scenario = _marked_scenario(request)
+    with mock_midjourney(mj_mock_config, passthrough=LOOPBACK, scenario=scenario) as controller:
         yield controller
 
 
@@ -64,14 +87,21 @@ def mj_server_instance() -> Iterator[MockServer]:
 
 
 @pytest.fixture
-def mj_server(mj_server_instance: MockServer) -> Iterator[MockController]:
+def mj_server(
+    mj_server_instance: MockServer, request: pytest.FixtureRequest
+) -> Iterator[MockController]:
     controller = MockController(
         http_transport(mj_server_instance.url),
         base_url=mj_server_instance.url,
         api_key=TEST_API_KEY,
     )
+    scenario = _marked_scenario(request)
+    controller.unload_scenario()  # a test that loaded one and failed must not leak it
     controller.reset()
+    if scenario is not None:
+        controller.load_scenario(scenario)
     yield controller
+    controller.unload_scenario()
     controller.reset()
 
 
@@ -95,7 +125,11 @@ def mj_base_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def mj_hook_receiver() -> Iterator[HookReceiverServer]:
-    """A real HTTP receiver on a free loopback port that records what it gets."""
+def mj_hook_receiver(request: pytest.FixtureRequest) -> Iterator[HookReceiverServer]:
+    """A real HTTP receiver on a free loopback port that records what it gets; under an
+    `mj_scenario` marker it first answers with the scenario's `receiver.answers`."""
+    scenario = _marked_scenario(request)
     with HookReceiverServer() as receiver:
+        if scenario is not None:
+            receiver.answer_with(scenario.receiver_answers)
         yield receiver

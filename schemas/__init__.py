@@ -73,6 +73,9 @@ CONTROL_SCHEMA_NAMES: tuple[str, ...] = (
     "hook_attempt",
     "hook_attempts",
     "control_requests",
+    "scenario",
+    "control_scenario_request",
+    "control_scenario",
 )
 # The mock's config file (`mj-mock serve --config`): not an HTTP shape, so in no OpenAPI document.
 TOOL_SCHEMA_NAMES: tuple[str, ...] = ("mock_config",)

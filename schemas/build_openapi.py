@@ -588,6 +588,35 @@ def _control_routes() -> dict[str, Any]:
                 "The now empty list.",
             ),
         },
+        f"{p}/scenario": {
+            "get": _control_operation(
+                "mockGetScenario",
+                "The loaded scenario",
+                "Which scenario plays, since when, which rule each task since took, and "
+                "whether its expected hook deliveries happened.",
+                "control_scenario",
+                "The scenario's state; name null when none is loaded.",
+            ),
+            "post": _control_operation(
+                "mockLoadScenario",
+                "Load a scenario",
+                "Plays a shipped scenario (by name) or a scenario document from now on: its "
+                "accounts are set, its faults scheduled on the mock's clock and its rules plan "
+                "each task submitted after. Replaces the scenario before; a reset restarts it.",
+                "control_scenario",
+                "The scenario, just started.",
+                request="control_scenario_request",
+                errors={"404": "No shipped scenario of this name."},
+            ),
+            "delete": _control_operation(
+                "mockUnloadScenario",
+                "Stop the scenario",
+                "Tasks submitted after are planned by the mock again; faults already installed "
+                "stay until cleared.",
+                "control_scenario",
+                "No scenario loaded.",
+            ),
+        },
         f"{p}/health": {
             "get": _control_operation(
                 "mockHealth",

@@ -62,6 +62,26 @@ VALID_REQUESTS: dict[str, list[Any]] = {
         {"kind": "drop", "count": 1, "endpoint": "*"},
         {"kind": "malformed", "probability": 0.001},
     ],
+    "scenario": [
+        {"name": "minimal"},
+        {
+            "name": "flaky",
+            "description": "d",
+            "accounts": [{"key": "k", "quota": 4}],
+            "tasks": [
+                {"order": 1, "key": "k", "outcome": "failed", "after": 40, "reason": "R"},
+                {"prompt": "slow", "outcome": "timeout"},
+                {"outcome": "completed", "after": 0},
+            ],
+            "faults": [{"at": 30, "fault": {"kind": "status", "status": 503, "count": 2}}],
+            "receiver": {"answers": [503]},
+            "expect": {"hooks": [{"order": 1, "statuses": [503, None, 200]}]},
+        },
+    ],
+    "control_scenario_request": [
+        {"name": "quota-exhaustion"},
+        {"scenario": {"name": "mine", "tasks": [{"order": 3, "outcome": "timeout"}]}},
+    ],
 }
 
 
@@ -75,6 +95,30 @@ KEY_PROBLEM = (
     "trailing spaces"
 )
 BROKEN_REQUESTS: list[tuple[str, str, Any, str]] = [
+    (
+        "scenario timeout after",
+        "scenario",
+        {"name": "a", "tasks": [{"outcome": "timeout", "after": 3}]},
+        "tasks[0].after: a timeout happens at the task's timeout",
+    ),
+    (
+        "scenario fault kind",
+        "scenario",
+        {"name": "a", "faults": [{"at": 1, "fault": {"kind": "status"}}]},
+        "faults[0].fault.status: is required",
+    ),
+    (
+        "scenario both",
+        "control_scenario_request",
+        {"name": "a", "scenario": {"name": "a"}},
+        "(body): give exactly one of name and scenario",
+    ),
+    (
+        "scenario bad rule",
+        "control_scenario_request",
+        {"scenario": {"name": "a", "tasks": [{"outcome": "completed", "after": 1, "reason": "R"}]}},
+        "scenario.tasks[0].reason: only applies to outcome 'failed'",
+    ),
     ("seconds missing", "control_advance_request", {}, "seconds: is required"),
     (
         "seconds negative",
@@ -417,6 +461,18 @@ JOURNALED: dict[str, Any] = {
 }
 
 VALID_RESPONSES: dict[str, list[Any]] = {
+    "control_scenario": [
+        {"name": None, "startedAt": None, "tasks": [], "expectations": []},
+        {
+            "name": "receiver-fails-once",
+            "startedAt": 1_700_000_000_000,
+            "tasks": [
+                {"order": 1, "taskId": "t", "rule": 0},
+                {"order": 2, "taskId": "u", "rule": None},
+            ],
+            "expectations": [{"order": 1, "expected": [503, 200], "actual": [503], "met": False}],
+        },
+    ],
     "control_reset": [{"reset": True}],
     "control_clock": [CLOCK, {**CLOCK, "manual": False, "timeScale": 25.0, "now": 1.0}],
     "control_key": [KEY, {**KEY, "quota": 0, "inProgress": 0}],
@@ -460,6 +516,17 @@ VALID_RESPONSES: dict[str, list[Any]] = {
 }
 
 BROKEN_RESPONSES: list[tuple[str, str, Any, str]] = [
+    (
+        "scenario rule index",
+        "control_scenario",
+        {
+            "name": "a",
+            "startedAt": 1,
+            "tasks": [{"order": 1, "taskId": "t", "rule": -1}],
+            "expectations": [],
+        },
+        "tasks[0].rule:",
+    ),
     (
         "journal raw key",
         "control_requests",

@@ -53,12 +53,18 @@ CONTROL_PATHS = {
     "/__mock/hooks": {"get": "HookAttempts"},
     "/__mock/hooks/{hookId}/redeliver": {"post": "HookAttempt"},
     "/__mock/requests": {"get": "ControlRequests"},
+    "/__mock/scenario": {
+        "get": "ControlScenario",
+        "post": "ControlScenario",
+        "delete": "ControlScenario",
+    },
 }
 REQUEST_BODIES = {
     ("/__mock/clock/advance", "post"): ("ControlAdvanceRequest", True),
     ("/__mock/tasks/{taskId}/fail", "post"): ("ControlFailRequest", False),
     ("/__mock/keys", "post"): ("ControlKeyRequest", True),
     ("/__mock/faults", "post"): ("ControlFaultRequest", True),
+    ("/__mock/scenario", "post"): ("ControlScenarioRequest", True),
 }
 
 

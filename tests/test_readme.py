@@ -13,12 +13,14 @@ purpose: whatever blocks README.md holds after other branches edit it are found 
   `8080` in the block is replaced by that port. The README's test command block
   is not run (it is this run); it must be the command `.ci/run` runs.
 - `toml`: read through the config loader and built into a `Config`.
+- `json`: a scenario file, loaded into an in-process mock.
 - Anything else (no language: the layout tree) is prose.
 A block after `<!-- readme-check: skip REASON -->` is skipped with REASON.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -33,6 +35,7 @@ import pytest
 
 from mock_server import Config
 from mock_server.config import load_config_file
+from mock_server.inprocess import mock_midjourney
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -159,7 +162,21 @@ def _run_toml(block: Block, tmp_path: Path) -> None:
     assert isinstance(config, Config)
 
 
-RUNNERS = {"python": _run_python, "sh": _run_sh, "bash": _run_sh, "toml": _run_toml}
+def _run_json(block: Block, tmp_path: Path) -> None:
+    """A JSON block is a scenario file: written out and loaded by `mj-mock`'s own loader."""
+    file = tmp_path / "scenario.json"
+    file.write_text(block.code)
+    with mock_midjourney(scenario=file) as mj:
+        assert mj.scenario["name"] == json.loads(block.code)["name"]
+
+
+RUNNERS = {
+    "python": _run_python,
+    "sh": _run_sh,
+    "bash": _run_sh,
+    "toml": _run_toml,
+    "json": _run_json,
+}
 
 
 def test_the_readme_has_blocks_of_every_kind() -> None:
