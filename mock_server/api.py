@@ -46,14 +46,17 @@ def _authenticated_key() -> str:
         raise
 
 
-def submit_answer(backend: MidjourneyBackend, api_key: str, body: Any) -> bytes:
+def submit_answer(
+    backend: MidjourneyBackend, api_key: str, body: Any, *, known_valid: bool = False
+) -> bytes:
     """A submit's answer for a parsed body: validate against the schema, create the task,
     render. The Flask view and the fast path (`fastpath.py`) both come here; every ApiError is
-    raised before any state changes, so a caller may hand the request on after one."""
+    raised before any state changes, so a caller may hand the request on after one.
+    `known_valid`: this very body passed the schema before (the fast path remembers)."""
     config = backend.config
     if config.lenient_modes and isinstance(body, dict) and body.get("mode") in LENIENT_MODE_ALIASES:
         body["mode"] = LENIENT_MODE_ALIASES[body["mode"]]
-    fields = validated("submit_request", body)
+    fields = body if known_valid else validated("submit_request", body)
     hook_url = fields.get("hookUrl") or None
     task = backend.submit(
         api_key,
@@ -67,9 +70,11 @@ def submit_answer(backend: MidjourneyBackend, api_key: str, body: Any) -> bytes:
     return jsonenc.dumps(submit_success_body(task, config))
 
 
-def job_status_answer(backend: MidjourneyBackend, api_key: str, body: Any) -> bytes:
+def job_status_answer(
+    backend: MidjourneyBackend, api_key: str, body: Any, *, known_valid: bool = False
+) -> bytes:
     """A job-status answer for a parsed body (shared with the fast path, like `submit_answer`)."""
-    fields = validated("job_status_request", body)
+    fields = body if known_valid else validated("job_status_request", body)
     tasks = backend.job_status(api_key, fields["taskIds"])
     cache = item_cache_for(backend)
     return jsonenc.dumps(job_status_body(tasks, backend.config, fields["taskIds"], cache=cache))
