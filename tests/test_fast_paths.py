@@ -174,3 +174,65 @@ def test_the_fast_path_serves_the_happy_path_itself() -> None:
     task_id = _submit(client)
     response = client.post(STATUS, data=json.dumps({"taskIds": [task_id]}), headers=HEADERS)
     assert response.get_json()["data"] == [{"taskId": task_id, "status": 0}]
+
+
+def test_a_hook_receiver_calling_the_api_during_advance_is_answered() -> None:
+    """The receiver polls job-status from inside its hook handler while `advance` waits for
+    that delivery: the fast path and the control threads must not stall each other."""
+    import http.server
+    import threading
+    import time
+
+    import requests
+
+    from mock_server import HookPolicy, MockServer
+
+    config = Config(
+        api_keys={KEY: 10_000},
+        clock=ManualClock(),
+        seed=3,
+        hooks=HookPolicy(retries=0, attempt_timeout=10.0, allow_self=False),
+    )
+    seen: list[tuple[int, Any]] = []
+    with MockServer(config, port=0) as server:
+
+        class Receiver(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                task_id = payload["data"]["taskId"]
+                answer = requests.post(
+                    server.url + STATUS, json={"taskIds": [task_id]}, headers=HEADERS, timeout=5
+                )
+                seen.append((answer.status_code, answer.json()["data"][0]["status"]))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        thread = threading.Thread(target=receiver.serve_forever, daemon=True)
+        thread.start()
+        try:
+            hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+            for n in range(3):
+                requests.post(
+                    server.url + SUBMIT,
+                    json={"prompt": f"a cat {n}", "hookUrl": hook},
+                    headers=HEADERS,
+                    timeout=5,
+                )
+            started = time.monotonic()
+            advanced = requests.post(
+                server.url + "/__mock/clock/advance", json={"seconds": 3600}, timeout=30
+            )
+            took = time.monotonic() - started
+        finally:
+            receiver.shutdown()
+            receiver.server_close()
+    assert advanced.status_code == 200
+    # Each receiver saw its task finished (1 or 2, as the seed planned), not still running.
+    assert len(seen) == 3, seen
+    assert all(code == 200 and status in (1, 2) for code, status in seen), seen
+    assert took < 5.0, took
