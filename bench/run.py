@@ -28,7 +28,7 @@ from mjbench import peers
 from mjbench.inprocess import measure_inprocess
 from mjbench.load import WrkResult, failed_share, fill_submits, run_wrk
 from mjbench.procs import Server, ServerSpec, get, install_signal_handlers, stop_all
-from mjbench.report import markdown_table, targets
+from mjbench.report import comparison_table, markdown_table, targets
 from mjbench.storecost import measure_store_cost
 
 API_KEY = "bench-key"  # bench/mock.toml's key; the peers accept any API-KEY
@@ -385,6 +385,14 @@ def _run(
         "WireMock": peers.wiremock_spec(peers.write_wiremock_root(work / "wiremock")),
         "Prism": peers.prism_spec(),
     }
+    # The comparison servers (issue 15): measured in the same rounds, reported in their own table.
+    extras = {"WSGI floor (waitress)": peers.floor_spec()}
+    granian = peers.granian_spec()
+    if granian is not None:
+        extras[granian.name] = granian
+    if args.before:
+        before = peers.before_spec(args.before, work)
+        extras[before.name] = before
     results: dict[str, Any] = {
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -403,7 +411,7 @@ def _run(
     }
 
     say("cold start and idle RSS ...")
-    cold, idle = phase_cold_start(specs, log_dir, args.cold_reps, args.idle_settle)
+    cold, idle = phase_cold_start({**specs, **extras}, log_dir, args.cold_reps, args.idle_settle)
     results["cold_start"] = cold
     results["memory"] = {"idle_mb": idle}
     results["loadavg"]["after_cold_start"] = loadavg()
@@ -422,8 +430,25 @@ def _run(
         "job_status_100": dict.fromkeys(SERVERS, js100),
         "submit": dict.fromkeys(SERVERS, submit_body),
     }
+    for name, spec in extras.items():
+        extra = servers[name] = start(spec, log_dir)
+        if name.startswith("mj-mock"):  # stateful: its own 100 completed tasks
+            own = submit_tasks(extra, 100)
+            wait_settled(extra)
+            bodies["job_status_1"][name] = _write(
+                work / f"js1-{extra.port}.json", {"taskIds": own[:1]}
+            )
+            bodies["job_status_100"][name] = _write(
+                work / f"js100-{extra.port}.json", {"taskIds": own}
+            )
+        else:
+            bodies["job_status_1"][name] = js1
+            bodies["job_status_100"][name] = js100
+        bodies["submit"][name] = submit_body
     results["throughput"] = phase_throughput(wrk, servers, bodies, args)
     results["memory"]["after_load_mb"] = {n: s.rss_mb() for n, s in servers.items()}
+    for name in extras:
+        servers.pop(name).stop()
     results["loadavg"]["after_throughput"] = loadavg()
 
     fill = phase_fill(wrk, mock, submit_body, args.tasks, args.fill_limit)
@@ -523,6 +548,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="a short smoke run (1 round of 1 s, 5,000 tasks): checks the "
         "harness, not a figure to quote",
     )
+    parser.add_argument(
+        "--before",
+        metavar="GIT_REF",
+        help="also measure the mock at this git ref (the 'before' column), in the same rounds",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.json")
     args = parser.parse_args(argv)
     if args.quick:
@@ -549,6 +579,8 @@ def main(argv: list[str] | None = None) -> int:
         f"load average {results['loadavg']['start']} at start; {results['elapsed_s']} s\n"
     )
     print(table)
+    print()
+    print(comparison_table(results))
     say(f"results written to {args.output}")
     return 0
 

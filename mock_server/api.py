@@ -3,14 +3,26 @@ backend, render. Routes mirror the real API exactly; nothing else is exposed und
 
 from __future__ import annotations
 
+import threading
+import weakref
+from typing import Any
+
 from flask import Blueprint, Response, request
 
-from .backend import SubmitRequest
+from . import jsonenc
+from .backend import MidjourneyBackend, SubmitRequest
 from .errors import Unauthorized
 from .http import current_backend, json_response, read_json_body, validated
-from .render import job_status_body, submit_success_body
+from .render import ItemCache, job_status_body, submit_success_body
 
-__all__ = ["STATUS_PATH", "SUBMIT_PATH", "blueprint"]
+__all__ = [
+    "STATUS_PATH",
+    "SUBMIT_PATH",
+    "blueprint",
+    "item_cache_for",
+    "job_status_answer",
+    "submit_answer",
+]
 
 SUBMIT_PATH = "/midjourney/v1/submit-jobs"
 STATUS_PATH = "/midjourney/v1/job-status"
@@ -34,15 +46,17 @@ def _authenticated_key() -> str:
         raise
 
 
-@blueprint.post(SUBMIT_PATH)
-def submit_jobs() -> Response:
-    backend = current_backend()
+def submit_answer(
+    backend: MidjourneyBackend, api_key: str, body: Any, *, known_valid: bool = False
+) -> bytes:
+    """A submit's answer for a parsed body: validate against the schema, create the task,
+    render. The Flask view and the fast path (`fastpath.py`) both come here; every ApiError is
+    raised before any state changes, so a caller may hand the request on after one.
+    `known_valid`: this very body passed the schema before (the fast path remembers)."""
     config = backend.config
-    api_key = _authenticated_key()
-    body = read_json_body(config)
     if config.lenient_modes and isinstance(body, dict) and body.get("mode") in LENIENT_MODE_ALIASES:
         body["mode"] = LENIENT_MODE_ALIASES[body["mode"]]
-    fields = validated("submit_request", body)
+    fields = body if known_valid else validated("submit_request", body)
     hook_url = fields.get("hookUrl") or None
     task = backend.submit(
         api_key,
@@ -53,13 +67,44 @@ def submit_jobs() -> Response:
             timeout=None if fields.get("timeout") is None else int(fields["timeout"]),
         ),
     )
-    return json_response(submit_success_body(task, config))
+    return jsonenc.dumps(submit_success_body(task, config))
+
+
+def job_status_answer(
+    backend: MidjourneyBackend, api_key: str, body: Any, *, known_valid: bool = False
+) -> bytes:
+    """A job-status answer for a parsed body (shared with the fast path, like `submit_answer`)."""
+    fields = body if known_valid else validated("job_status_request", body)
+    tasks = backend.job_status(api_key, fields["taskIds"])
+    cache = item_cache_for(backend)
+    return jsonenc.dumps(job_status_body(tasks, backend.config, fields["taskIds"], cache=cache))
+
+
+_caches: weakref.WeakKeyDictionary[MidjourneyBackend, ItemCache] = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def item_cache_for(backend: MidjourneyBackend) -> ItemCache:
+    """The backend's item cache, made (and tied to its reset) on first use."""
+    cache = _caches.get(backend)
+    if cache is None:
+        with _caches_lock:
+            cache = _caches.get(backend)
+            if cache is None:
+                cache = _caches[backend] = ItemCache()
+                backend.on_reset(cache.clear)
+    return cache
+
+
+@blueprint.post(SUBMIT_PATH)
+def submit_jobs() -> Response:
+    backend = current_backend()
+    api_key = _authenticated_key()
+    return json_response(submit_answer(backend, api_key, read_json_body(backend.config)))
 
 
 @blueprint.post(STATUS_PATH)
 def job_status() -> Response:
     backend = current_backend()
     api_key = _authenticated_key()
-    fields = validated("job_status_request", read_json_body(backend.config))
-    tasks = backend.job_status(api_key, fields["taskIds"])
-    return json_response(job_status_body(tasks, backend.config, fields["taskIds"]))
+    return json_response(job_status_answer(backend, api_key, read_json_body(backend.config)))

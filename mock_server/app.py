@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+import threading
+from collections import defaultdict
+from typing import Any
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
@@ -17,7 +21,7 @@ from .errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
 from .fault_http import drop_answer_if_asked, inject_fault
 from .guard import GUARD_KEY, ControlGuard, check_control_request
 from .hooks import HookDispatcher
-from .http import EXTENSION_KEY, error_response
+from .http import EXTENSION_KEY, current_backend, error_response
 from .ui import blueprint as ui_blueprint
 
 __all__ = ["create_app"]
@@ -40,19 +44,39 @@ def _shown(text: str) -> str:
 
 def create_app(config: Config | None = None, backend: MidjourneyBackend | None = None) -> Flask:
     """A WSGI app over `backend` (made from `config` if not given): the server and the
-    in-process mode both wrap one of these, so they cannot drift apart."""
+    in-process mode both wrap one of these, so they cannot drift apart.
+
+    Building a Flask app registers some forty routes, which was 80% of a test's `mj_mock`
+    fixture; so one app is built per *shape* (the settings that decide routes and hooks) and
+    each call gets a cheap copy of it holding its own backend, guard, settings and hook lists.
+    Nothing in a shared part refers to a backend or a config: views and handlers find both
+    through `current_app.extensions`."""
     if backend is None:
         backend = MidjourneyBackend(config)
     config = backend.config
     if backend.hooks is None:
         HookDispatcher(backend)
+    shape = (config.control_enabled, tuple(config.cors_origins), config.max_body_bytes)
+    with _templates_lock:
+        template = _templates.get(shape)
+        if template is None:
+            template = _templates[shape] = _build(config)
+    app = _copy_of(template)
+    app.extensions[EXTENSION_KEY] = backend
+    ControlGuard.install(app, config.control_hosts)
+    return app
+
+
+_templates: dict[tuple[object, ...], Flask] = {}
+_templates_lock = threading.Lock()
+
+
+def _build(config: Config) -> Flask:
     app = Flask("mock_server")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     # `//midjourney/v1/submit-jobs` is a 404, not a 308 whose Location is built from the Host
     # header (set before the blueprints, whose rules copy it when they are bound).
     app.url_map.merge_slashes = False
-    app.extensions[EXTENSION_KEY] = backend
-    ControlGuard.install(app, config.control_hosts)
     app.register_blueprint(api_blueprint)
     app.register_blueprint(cdn_blueprint)
     if config.control_enabled:
@@ -65,7 +89,31 @@ def create_app(config: Config | None = None, backend: MidjourneyBackend | None =
     app.after_request(drop_answer_if_asked)
     journal.install(app)
     cors.install(app, config.cors_origins)
-    _register_error_handlers(app, config)
+    _register_error_handlers(app)
+    return app
+
+
+def _copy_of(template: Flask) -> Flask:
+    """A shallow copy of `template` whose per-app parts (extensions, settings, hook and handler
+    tables, JSON provider) are its own, so changing one app never changes another; the URL map
+    and the view functions, identical for one shape, are shared."""
+    app = copy.copy(template)
+    app.extensions = dict(template.extensions)
+    app.config = type(template.config)(template.config.root_path, template.config)
+    app.view_functions = dict(template.view_functions)
+    app.before_request_funcs = defaultdict(
+        list, {k: list(v) for k, v in template.before_request_funcs.items()}
+    )
+    app.after_request_funcs = defaultdict(
+        list, {k: list(v) for k, v in template.after_request_funcs.items()}
+    )
+    spec: Any = defaultdict(lambda: defaultdict(dict))
+    for scope, by_code in template.error_handler_spec.items():
+        for code, handlers in by_code.items():
+            spec[scope][code] = dict(handlers)
+    app.error_handler_spec = spec
+    app.json = app.json_provider_class(app)
+    app.__dict__.pop("jinja_env", None)  # made again, for this app, on first use
     return app
 
 
@@ -95,13 +143,14 @@ def _options_not_served() -> Response:
     return response
 
 
-def _register_error_handlers(app: Flask, config: Config) -> None:
+def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> Response:
-        return error_response(error, config)
+        return error_response(error, current_backend().config)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
+        config = current_backend().config
         code = error.code or 500
         api_error: ApiError
         if code == 404:
@@ -134,4 +183,4 @@ def _register_error_handlers(app: Flask, config: Config) -> None:
     def _unexpected(error: Exception) -> Response:
         log.exception("unexpected error in the mock")
         api_error = ApiError("internal error in the mock; see its log", status=500)
-        return error_response(api_error, config)
+        return error_response(api_error, current_backend().config)

@@ -8,6 +8,7 @@ stranger.
 
 from __future__ import annotations
 
+import functools
 import hmac
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
@@ -39,7 +40,9 @@ View = TypeVar("View")
 blueprint = Blueprint("mock_control", __name__, url_prefix="/__mock")
 
 
+@functools.cache
 def mock_version() -> str:
+    """The installed version (read from package metadata once: it cost a fifth of a fixture)."""
     try:
         return version("midjourney-api-mock")
     except PackageNotFoundError:  # pragma: no cover - running from a bare checkout

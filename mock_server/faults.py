@@ -98,6 +98,12 @@ class FaultInjector:
                 return fault
         return None
 
+    @property
+    def active(self) -> bool:
+        """Whether any fault is installed: a cheap look, without the lock (one length read),
+        for the fast path, which steps aside whenever a request might get a fault."""
+        return bool(self._faults)
+
     def faults(self) -> list[Fault]:
         with self._lock:
             return list(self._faults)

@@ -11,6 +11,7 @@ fails loudly (`offline_guard.py`) instead of reaching the real service.
 from __future__ import annotations
 
 import functools
+import io
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -26,6 +27,7 @@ from .cdn import CDN_PREFIX
 from .clock import ManualClock
 from .config import DEFAULT_BASE_URL, Config
 from .controller import MockController, test_client_transport
+from .fastpath import FastPath
 from .fault_http import DROP_HEADER
 from .hooks import DeliveryResult, HookDispatcher, HttpHookSender
 from .intercept_httpx import Answer, HttpxInterceptor, httpx_available
@@ -40,6 +42,25 @@ HookReceiver = Callable[[dict[str, Any]], "int | None"]
 F = TypeVar("F", bound=Callable[..., Any])
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+
+
+def _environ(path: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    """The little of a WSGI environ `FastPath.answer` reads, built from a POST's parts (a full
+    one from Flask's test client costs a fifth of an in-process call)."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower == "content-type":
+            environ["CONTENT_TYPE"] = value
+        elif lower in ("api-key", "transfer-encoding"):
+            environ["HTTP_" + lower.upper().replace("-", "_")] = value
+    return environ
 
 
 class InProcessHookSender:
@@ -132,6 +153,7 @@ class mock_midjourney:
             dispatcher.add_own_address(base.hostname, base.port or default_port)
         app = create_app(backend=self.backend)
         client = app.test_client()
+        self._fast = FastPath(app, self.backend)
         self._dispatch_client = client
         mock = self._external_mock or responses.RequestsMock(assert_all_requests_are_fired=False)
         self._register(mock)
@@ -250,6 +272,10 @@ class mock_midjourney:
     def _dispatch(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
     ) -> Answer:
+        if method == "POST" and not query:
+            answer = self._fast.answer(_environ(path, headers, body))
+            if answer is not None:
+                return 200, {"Content-Type": "application/json"}, answer
         headers = {k: v for k, v in headers.items() if k.lower() not in _HOP_HEADERS}
         response = self._dispatch_client.open(
             path, method=method, headers=headers, data=body, query_string=query

@@ -13,6 +13,7 @@ socket guard (`offline_guard.py`) makes an httpx call to the API's host fail lou
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -25,6 +26,7 @@ Answer = tuple[int, dict[str, str], bytes] | None
 Forward = Callable[[str, str, str, dict[str, str], bytes], Answer]
 
 
+@functools.cache
 def httpx_available() -> bool:
     """True when both httpx and respx are installed (the `httpx` extra)."""
     return all(importlib.util.find_spec(name) is not None for name in ("httpx", "respx"))

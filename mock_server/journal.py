@@ -9,6 +9,7 @@ Control calls (`/__mock/`) are not journaled: they are the test, not the code un
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -25,7 +26,7 @@ from .fault_http import DROP_HEADER
 from .http import current_backend, too_deep
 from .render import epoch_millis
 
-__all__ = ["Journal", "install", "journal_for", "key_fingerprint"]
+__all__ = ["Journal", "install", "journal_for", "key_fingerprint", "record_exchange"]
 
 # Bodies and answers longer than this are kept as a truncated string, so a full ring of large
 # job-status answers stays a few megabytes.
@@ -37,6 +38,7 @@ _ENDPOINTS = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def key_fingerprint(key: str | None) -> str | None:
     """A short stable digest: tells two keys apart in a journal without revealing either."""
     if not key:
@@ -46,13 +48,14 @@ def key_fingerprint(key: str | None) -> str | None:
 
 def _kept(raw: bytes, content_type: str) -> Any:
     text = raw.decode("utf-8", "replace")
-    if "json" in content_type:
+    # Over the limit a JSON text is kept as truncated text anyway: not parsed for nothing.
+    if "json" in content_type and len(text) <= MAX_KEPT_CHARS:
         try:
             value = json.loads(text)
         except (ValueError, RecursionError):  # kept as text below
             value = None
         else:
-            if len(text) <= MAX_KEPT_CHARS and not too_deep(value):
+            if not too_deep(value):
                 return value
     if not raw:
         return None
@@ -69,6 +72,10 @@ class Journal:
         self._enabled = size > 0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
 
     def record(self, entry: dict[str, Any]) -> None:
         if not self._enabled:
@@ -118,24 +125,58 @@ def _record(response: Response) -> Response:
     backend = current_backend()
     answer = None if response.is_streamed else response.get_data()
     try:
-        body = _kept(request.get_data(cache=True), request.mimetype or "")
+        raw: bytes | None = request.get_data(cache=True)
     except HTTPException:  # a body over the size limit: the 413 answer says so
-        body = None
-    journal_for(backend).record(
-        {
-            "at": epoch_millis(backend.clock.now()),
-            "method": request.method,
-            "path": request.full_path.rstrip("?"),
-            "endpoint": _endpoint(),
-            "keyFingerprint": key_fingerprint(request.headers.get("API-KEY")),
-            "body": body,
-            "status": response.status_code,
-            "dropped": response.headers.get(DROP_HEADER) == "drop"
-            or bool(g.get("mj_mock_drop_answer", False)),
-            "answer": None if answer is None else _kept(answer, response.mimetype or ""),
-        }
+        raw = None
+    record_exchange(
+        backend,
+        method=request.method,
+        path=request.full_path.rstrip("?"),
+        endpoint=_endpoint(),
+        api_key=request.headers.get("API-KEY"),
+        body=raw,
+        mimetype=request.mimetype or "",
+        status=response.status_code,
+        dropped=response.headers.get(DROP_HEADER) == "drop"
+        or bool(g.get("mj_mock_drop_answer", False)),
+        answer=answer,
+        answer_mimetype=response.mimetype or "",
     )
     return response
+
+
+def record_exchange(
+    backend: MidjourneyBackend,
+    *,
+    method: str,
+    path: str,
+    endpoint: str,
+    api_key: str | None,
+    body: bytes | None,
+    mimetype: str,
+    status: int,
+    dropped: bool,
+    answer: bytes | None,
+    answer_mimetype: str,
+) -> None:
+    """Journal one answered request: the one way an entry is made, for the Flask app and for
+    the fast path (`fastpath.py`) alike."""
+    journal = journal_for(backend)
+    if not journal.enabled:
+        return
+    journal.record(
+        {
+            "at": epoch_millis(backend.clock.now()),
+            "method": method,
+            "path": path,
+            "endpoint": endpoint,
+            "keyFingerprint": key_fingerprint(api_key),
+            "body": None if body is None else _kept(body, mimetype),
+            "status": status,
+            "dropped": dropped,
+            "answer": None if answer is None else _kept(answer, answer_mimetype),
+        }
+    )
 
 
 def install(app: Flask) -> None:

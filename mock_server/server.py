@@ -25,6 +25,7 @@ from .app import create_app
 from .backend import MidjourneyBackend
 from .config import Config
 from .errors import ApiError
+from .fastpath import FastPath
 from .guard import GUARD_KEY, ControlGuard, is_loopback
 from .render import error_body
 
@@ -162,8 +163,10 @@ class MockServer:
         self.config = self.backend.config
         self.generated_token = ensure_control_token(self.config, host)
         self.app = create_app(backend=self.backend)
+        # The provider's happy path skips Flask (same backend, validators, renderer).
+        self.wsgi_app: WSGIApplication = FastPath(self.app, self.backend)
         server: Any = waitress.create_server(
-            wrap_app(self.app) if wrap_app is not None else self.app,
+            wrap_app(self.wsgi_app) if wrap_app is not None else self.wsgi_app,
             host=host,
             port=port,
             threads=threads,

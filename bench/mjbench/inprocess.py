@@ -109,4 +109,32 @@ def measure_inprocess(
     session.close()
     server_session.close()
     medians = {name: statistics.median(values) for name, values in samples.items()}
-    return {"calls_per_s": medians, "rounds": samples, "seconds_per_round": seconds}
+    return {
+        "calls_per_s": medians,
+        "rounds": samples,
+        "seconds_per_round": seconds,
+        "fixture": measure_fixture(api_key),
+    }
+
+
+def measure_fixture(api_key: str, count: int = 300) -> dict[str, Any]:
+    """What the `mj_mock` fixture costs a test: start and stop `mock_midjourney` as the plugin
+    does (a fresh config, the loopback passthrough), wall and CPU ms per test, median."""
+    from mock_server import Config, ManualClock, mock_midjourney
+    from mock_server.pytest_plugin import LOOPBACK
+
+    def once() -> tuple[float, float]:
+        config = Config(api_keys={api_key: 10**6}, clock=ManualClock(), seed=0)
+        wall, cpu = time.perf_counter(), time.process_time()
+        with mock_midjourney(config, passthrough=LOOPBACK):
+            pass
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    for _ in range(20):
+        once()
+    runs = [once() for _ in range(count)]
+    return {
+        "wall_ms": statistics.median(r[0] for r in runs) * 1000,
+        "cpu_ms": statistics.median(r[1] for r in runs) * 1000,
+        "count": count,
+    }

@@ -7,6 +7,7 @@ pinned so two runs compare like with like; change them here.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -252,3 +253,70 @@ def tool_versions() -> dict[str, str]:
         "wiremock": _installed_npm_version("wiremock") or "missing",
         "prism": _installed_npm_version("@stoplight/prism-cli") or "missing",
     }
+
+
+# -- the comparison servers: the floor, granian, and the mock as it was before ----------------
+
+
+def floor_spec() -> ServerSpec:
+    """A do-nothing WSGI app under waitress (bench/floor_app.py): the HTTP server's ceiling."""
+    argv = (sys.executable, str(BENCH_DIR / "floor_app.py"), "{port}")
+    return ServerSpec("WSGI floor (waitress)", argv, cwd=REPO_DIR)
+
+
+def granian_spec(config: Path | None = None) -> ServerSpec | None:
+    """mj-mock's app under granian (bench/granian_app.py), one worker, 8 threads; None when
+    granian is not installed."""
+    granian = Path(sysconfig.get_path("scripts")) / "granian"
+    if not granian.exists():
+        return None
+    argv = (
+        str(granian),
+        "--interface",
+        "wsgi",
+        "--workers",
+        "1",
+        "--blocking-threads",
+        "8",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--log-level",
+        "warning",
+        "granian_app:app",
+    )
+    env = {"MJ_MOCK_CONFIG": str(config or BENCH_DIR / "mock.toml")}
+    return ServerSpec("mj-mock (granian)", argv, cwd=BENCH_DIR, env=env)
+
+
+def before_spec(ref: str, work: Path) -> ServerSpec:
+    """The mock at git `ref` (extracted with `git archive`), served as `mj-mock serve` serves:
+    the "before" column, measured in the same run as the current tree."""
+    import tarfile
+
+    tree = work / f"before-{ref}"
+    tree.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "-C", str(REPO_DIR), "archive", ref, "mock_server", "schemas", "fixtures"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tree, filter="data")
+    code = (
+        f"import sys; sys.path.insert(0, {str(tree)!r}); from mock_server.cli import main; main()"
+    )
+    argv = (
+        sys.executable,
+        "-c",
+        code,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--config",
+        str(BENCH_DIR / "mock.toml"),
+    )
+    return ServerSpec(f"mj-mock before ({ref})", argv, cwd=tree)

@@ -140,19 +140,57 @@ def get(port: int, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
         conn.close()
 
 
-def rss_mb(pid: int) -> float:
-    """VmRSS of one process, in MB (10^6 bytes), from /proc/PID/status."""
+def family(pid: int) -> list[int]:
+    """`pid` and its descendants: granian serves from a worker process under its supervisor,
+    so a server's CPU and memory are those of the whole family."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(raw[raw.rindex(")") + 2 :].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(parents.get(current, []))
+    return found
+
+
+def _rss_one(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024 / 1e6
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a whole process (all its threads), from /proc/PID/stat."""
+def _cpu_one(pid: int) -> float:
     raw = Path(f"/proc/{pid}/stat").read_text()
     fields = raw[raw.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS of a process and its descendants, in MB (10^6 bytes), from /proc/PID/status."""
+    total = _rss_one(pid)
+    for child in family(pid)[1:]:
+        with contextlib.suppress(OSError, RuntimeError):
+            total += _rss_one(child)
+    return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its descendants (all threads), from
+    /proc/PID/stat."""
+    total = _cpu_one(pid)
+    for child in family(pid)[1:]:
+        with contextlib.suppress(OSError):
+            total += _cpu_one(child)
+    return total
 
 
 def free_port() -> int:

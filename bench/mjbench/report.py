@@ -210,6 +210,13 @@ def markdown_table(results: dict[str, Any]) -> str:
             f"| {_num(ip)} | {_num(post)} | | {_ratio(ip, post)} | | ≥ 3x "
             f"| {'yes' if met_post else '**no**'} |"
         )
+        fixture = results.get("inprocess", {}).get("fixture")
+        if fixture:
+            rows.append(
+                f"| `mj_mock` fixture per test, ms (median wall; CPU {fixture['cpu_ms']:.2f}) "
+                f"| {fixture['wall_ms']:.2f} | | | | | < 1 ms | "
+                f"{'yes' if fixture['wall_ms'] < 1 else '**no**'} |"
+            )
         rows.append(
             f"| (reference) mj-mock server over loopback, `requests.Session`, calls/s "
             f"| {_num(srv)} | | | | | | |"
@@ -223,4 +230,43 @@ def markdown_table(results: dict[str, Any]) -> str:
     if notes:
         rows.append("")
         rows.append("Errors during the load runs: " + "; ".join(notes) + ".")
+    return "\n".join(rows)
+
+
+def comparison_table(results: dict[str, Any]) -> str:
+    """Every server of the throughput rounds (the peers, the floor, granian, the mock before
+    this change) as a ratio to WireMock in the same rounds, plus cold start and idle RSS."""
+    tp = results.get("throughput", {})
+    names: list[str] = []
+    for per in tp.values():
+        names.extend(n for n in per if n not in names)
+    if not names:
+        return ""
+    labels = {
+        "job_status_1": "job-status 1 id",
+        "job_status_100": "job-status 100 ids",
+        "submit": "submit",
+    }
+    head = ["server"]
+    for label in labels.values():
+        head += [f"{label} req/s", "÷ WireMock", "p99 ms", "CPU µs/req"]
+    head += ["first answer s", "idle RSS MB"]
+    rows = ["| " + " | ".join(head) + " |", "|---" + "|--:" * (len(head) - 1) + "|"]
+    cold = results.get("cold_start", {})
+    idle = results.get("memory", {}).get("idle_mb", {})
+    for name in names:
+        cells = [name]
+        for key in labels:
+            per = tp.get(key, {})
+            mine = per.get(name, {})
+            wire = per.get("WireMock", {})
+            cells += [
+                _num(mine.get("rps")),
+                _ratio(mine.get("rps"), wire.get("rps")),
+                _num(mine.get("p99_ms"), 1),
+                _num(mine.get("cpu_us_per_request")),
+            ]
+        first = cold.get(name, {}).get("first_answer_s")
+        cells += ["—" if first is None else f"{first:.2f}", _num(idle.get(name), 1)]
+        rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)

@@ -75,10 +75,12 @@ def best_us(call: Callable[[], object], number: int, repeat: int = 5) -> float:
 def _mock(tasks: int) -> tuple[Any, list[str]]:
     from mock_server import Config, ManualClock, MidjourneyBackend, create_app
     from mock_server.backend import SubmitRequest
+    from mock_server.fastpath import FastPath
 
     config = Config(api_keys={API_KEY: 10**12}, clock=ManualClock(), max_in_progress=10**7)
     backend = MidjourneyBackend(config)
-    app = create_app(backend=backend)
+    # What MockServer serves: the fast path in front of the Flask app.
+    app = FastPath(create_app(backend=backend), backend)
     request = SubmitRequest(prompt=PROMPT)
     ids = [backend.submit(API_KEY, request).task_id for _ in range(100)]
     for _ in range(tasks - 100):
