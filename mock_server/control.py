@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
@@ -35,6 +36,7 @@ __all__ = [
 
 TOKEN_HEADER = "X-Mock-Token"
 _PUBLIC = "mj_mock_public"
+Item = TypeVar("Item")
 View = TypeVar("View")
 
 blueprint = Blueprint("mock_control", __name__, url_prefix="/__mock")
@@ -215,10 +217,24 @@ def fail_task(task_id: str) -> Response:
     return json_response(task_view(backend.fail(task_id, reason), backend))
 
 
+def _listing(name: str, items: Sequence[Item], view: Callable[[Item], dict[str, Any]]) -> Response:
+    """A control listing whole, or with `limit` one page from the offset `cursor` names. The
+    journal and the accounts only grow at the end, so an offset stays a stable cursor."""
+    limit, cursor = _page_arguments()
+    if limit is None and cursor is None:
+        return json_response({name: [view(item) for item in items], "nextCursor": None})
+    start = cursor or 0
+    end = start + (limit or MAX_PAGE)
+    next_cursor = str(end) if end < len(items) else None
+    return json_response(
+        {name: [view(item) for item in items[start:end]], "nextCursor": next_cursor}
+    )
+
+
 @blueprint.get("/keys")
 def list_keys() -> Response:
     backend = current_backend()
-    return json_response({"keys": [key_view(a, backend) for a in backend.accounts()]})
+    return _listing("keys", list(backend.accounts()), lambda account: key_view(account, backend))
 
 
 @blueprint.post("/keys")
@@ -232,7 +248,7 @@ def add_key() -> Response:
 def list_hooks() -> Response:
     hooks = current_backend().hooks
     attempts = hooks.attempts() if hooks is not None else []
-    return json_response({"hooks": [attempt.view() for attempt in attempts]})
+    return _listing("hooks", list(attempts), lambda attempt: attempt.view())
 
 
 @blueprint.post("/hooks/<hook_id>/redeliver")

@@ -97,6 +97,26 @@ def component_name(schema_name: str, definition: str | None = None) -> str:
     return f"{base}_{definition}" if definition else base
 
 
+# `limit` and `cursor` of every paginated control listing (tasks, keys, hooks).
+_PAGE_PARAMETERS = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": "At most this many entries (1 to 1000); without it, all.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+    },
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "The `nextCursor` of the previous page.",
+        "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+    },
+]
+_BAD_PAGE = {"400": "`limit` or `cursor` is not one this listing accepts."}
+
+
 def _rewrite(node: Any, schema_name: str) -> Any:
     if isinstance(node, dict):
         return {
@@ -490,24 +510,9 @@ def _control_routes() -> dict[str, Any]:
                     "[decision].",
                     "control_tasks",
                     "The tasks, oldest first.",
-                    errors={"400": "`limit` or `cursor` is not one this listing accepts."},
+                    errors=_BAD_PAGE,
                 ),
-                "parameters": [
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "required": False,
-                        "description": "At most this many tasks (1 to 1000); without it, all.",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
-                    },
-                    {
-                        "name": "cursor",
-                        "in": "query",
-                        "required": False,
-                        "description": "The `nextCursor` of the previous page.",
-                        "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
-                    },
-                ],
+                "parameters": _PAGE_PARAMETERS,
             }
         },
         f"{p}/tasks/{{taskId}}": {
@@ -547,13 +552,18 @@ def _control_routes() -> dict[str, Any]:
             ),
         },
         f"{p}/keys": {
-            "get": _control_operation(
-                "mockListKeys",
-                "List API keys",
-                "Every key with its quota ledger.",
-                "control_keys",
-                "All keys.",
-            ),
+            "get": {
+                **_control_operation(
+                    "mockListKeys",
+                    "List API keys",
+                    "Every key with its quota ledger; with `limit`, one page and the "
+                    "`nextCursor` of the next.",
+                    "control_keys",
+                    "All keys.",
+                    errors=_BAD_PAGE,
+                ),
+                "parameters": _PAGE_PARAMETERS,
+            },
             "post": _control_operation(
                 "mockSetKey",
                 "Create a key or set its quota",
@@ -627,13 +637,18 @@ def _control_routes() -> dict[str, Any]:
             )
         },
         f"{p}/hooks": {
-            "get": _control_operation(
-                "mockListHooks",
-                "The hook journal",
-                "Every hookUrl delivery attempt, sent, scheduled or refused.",
-                "hook_attempts",
-                "All attempts, oldest first.",
-            )
+            "get": {
+                **_control_operation(
+                    "mockListHooks",
+                    "The hook journal",
+                    "Every hookUrl delivery attempt, sent, scheduled or refused; with `limit`, "
+                    "one page and the `nextCursor` of the next.",
+                    "hook_attempts",
+                    "All attempts, oldest first.",
+                    errors=_BAD_PAGE,
+                ),
+                "parameters": _PAGE_PARAMETERS,
+            }
         },
         f"{p}/requests": {
             "get": _control_operation(

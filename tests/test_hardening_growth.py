@@ -132,6 +132,41 @@ def test_a_bad_page_request_is_a_400(query: str) -> None:
     assert_error(_client().get(f"/__mock/tasks?{query}"), 400, 400)
 
 
+def _pages(client: FlaskClient, listing: str, schema: str, limit: int) -> tuple[list[Any], int]:
+    """Every entry of a control listing, page by page, and how many pages that took."""
+    seen: list[Any] = []
+    pages, url = 0, f"/__mock/{listing}?limit={limit}"
+    while True:
+        body = client.get(url).get_json()
+        schemas.validate(schema, body)
+        assert len(body[listing]) <= limit
+        seen += body[listing]
+        pages += 1
+        if body["nextCursor"] is None:
+            return seen, pages
+        url = f"/__mock/{listing}?limit={limit}&cursor={body['nextCursor']}"
+
+
+def test_keys_and_the_hook_journal_page_like_tasks() -> None:
+    config = Config(api_keys={f"key-{i}": 10 for i in range(7)}, clock=ManualClock())
+    client = create_app(config).test_client()
+    keys, pages = _pages(client, "keys", "control_keys", 3)
+    assert [key["key"] for key in keys] == [f"key-{i}" for i in range(7)] and pages == 3
+    for i in range(5):  # refused at once (not http), so five journal entries with no waiting
+        client.post(
+            SUBMIT,
+            json={"prompt": "a cat", "hookUrl": f"ftp://h/{i}"},
+            headers={"API-KEY": "key-0"},
+        )
+    client.post("/__mock/clock/advance", json={"seconds": 600})
+    whole = client.get("/__mock/hooks").get_json()
+    assert len(whole["hooks"]) == 5 and whole["nextCursor"] is None
+    hooks, pages = _pages(client, "hooks", "hook_attempts", 2)
+    assert hooks == whole["hooks"] and pages == 3
+    for listing in ("keys", "hooks"):
+        assert_error(client.get(f"/__mock/{listing}?limit=0"), 400, 400)
+
+
 def test_the_controllers_tasks_follows_every_page() -> None:
     app = create_app(Config(api_keys={KEY: 10**6}, clock=ManualClock(), max_in_progress=100))
     client = app.test_client()
