@@ -3,8 +3,6 @@ backend, render. Routes mirror the real API exactly; nothing else is exposed und
 
 from __future__ import annotations
 
-import threading
-import weakref
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -13,6 +11,7 @@ from . import jsonenc
 from .backend import MidjourneyBackend, SubmitRequest
 from .errors import Unauthorized
 from .http import current_backend, json_response, read_json_body, validated
+from .per_backend import PerBackend
 from .render import ItemCache, job_status_body, submit_success_body
 
 __all__ = [
@@ -80,20 +79,8 @@ def job_status_answer(
     return jsonenc.dumps(job_status_body(tasks, backend.config, fields["taskIds"], cache=cache))
 
 
-_caches: weakref.WeakKeyDictionary[MidjourneyBackend, ItemCache] = weakref.WeakKeyDictionary()
-_caches_lock = threading.Lock()
-
-
-def item_cache_for(backend: MidjourneyBackend) -> ItemCache:
-    """The backend's item cache, made (and tied to its reset) on first use."""
-    cache = _caches.get(backend)
-    if cache is None:
-        with _caches_lock:
-            cache = _caches.get(backend)
-            if cache is None:
-                cache = _caches[backend] = ItemCache()
-                backend.on_reset(cache.clear)
-    return cache
+# The backend's item cache, made (and tied to its reset) on first use.
+item_cache_for = PerBackend(lambda backend: ItemCache(), ItemCache.clear)
 
 
 @blueprint.post(SUBMIT_PATH)

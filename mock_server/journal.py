@@ -14,7 +14,6 @@ import hashlib
 import itertools
 import json
 import threading
-import weakref
 from collections import deque
 from typing import Any
 
@@ -24,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from .backend import MidjourneyBackend
 from .fault_http import DROP_HEADER
 from .http import current_backend, too_deep
+from .per_backend import PerBackend
 from .render import epoch_millis
 
 __all__ = ["Journal", "install", "journal_for", "key_fingerprint", "record_exchange"]
@@ -92,19 +92,8 @@ class Journal:
             self._entries.clear()
 
 
-_journals: weakref.WeakKeyDictionary[MidjourneyBackend, Journal] = weakref.WeakKeyDictionary()
-_journals_lock = threading.Lock()
-
-
-def journal_for(backend: MidjourneyBackend) -> Journal:
-    """The backend's journal, made (and tied to its reset) on first use."""
-    with _journals_lock:
-        journal = _journals.get(backend)
-        if journal is None:
-            journal = Journal(backend.config.journal_size)
-            backend.on_reset(journal.clear)
-            _journals[backend] = journal
-        return journal
+# The backend's journal, made (and tied to its reset) on first use.
+journal_for = PerBackend(lambda backend: Journal(backend.config.journal_size), Journal.clear)
 
 
 def _endpoint() -> str:

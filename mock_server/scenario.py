@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import json
 import threading
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,6 +24,7 @@ import schemas
 from .backend import MidjourneyBackend, timeout_reason
 from .errors import InvalidRequest, NotFound
 from .models import Task, TaskStatus
+from .per_backend import PerBackend
 from .render import epoch_millis
 
 __all__ = [
@@ -249,16 +249,5 @@ def _matches(rule: Mapping[str, Any], task: Task, order: int, key_order: int) ->
     return not ("prompt" in rule and rule["prompt"] not in task.prompt)
 
 
-_players: weakref.WeakKeyDictionary[MidjourneyBackend, ScenarioPlayer] = weakref.WeakKeyDictionary()
-_players_lock = threading.Lock()
-
-
-def player_for(backend: MidjourneyBackend) -> ScenarioPlayer:
-    """The backend's scenario player, made (and tied to its reset) on first use."""
-    with _players_lock:
-        player = _players.get(backend)
-        if player is None:
-            player = ScenarioPlayer(backend)
-            backend.on_reset(player.restart)
-            _players[backend] = player
-        return player
+# The backend's scenario player, made (and tied to its reset) on first use.
+player_for = PerBackend(ScenarioPlayer, ScenarioPlayer.restart)
