@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,10 @@ SUBMIT = "/midjourney/v1/submit-jobs"
 STATUS = "/midjourney/v1/job-status"
 
 Post = Callable[..., TestResponse]
+
+
+# `mj-mock serve` in a child process, as a user starts it (the console script may be a shim).
+SERVE = [sys.executable, "-c", "from mock_server.cli import main; main()", "serve"]
 
 
 def submit_ok(post: Post, prompt: str = "a cute kitten", **fields: Any) -> str:

@@ -13,7 +13,6 @@ import os
 import signal
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from importlib import resources
@@ -31,7 +30,7 @@ from mock_server.controller import MockController
 from mock_server.server import MockServer
 from mock_server.ui import display_url
 
-from .support import KEY, assert_error
+from .support import KEY, SERVE, assert_error
 
 TOKEN = "ui-token"
 UI = "/__mock/ui"
@@ -113,16 +112,7 @@ def test_without_the_control_api_there_is_no_dashboard() -> None:
 
 def test_the_start_up_banner_links_the_dashboard_with_its_token() -> None:
     token = "t0k en/&"  # survives the trip through the URL
-    command = [
-        sys.executable,
-        "-c",
-        "from mock_server.cli import main; main()",
-        "serve",
-        "--port",
-        "0",
-        "--control-token",
-        token,
-    ]
+    command = [*SERVE, "--port", "0", "--control-token", token]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     try:

@@ -8,7 +8,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -24,6 +23,8 @@ from mock_server.cli import build_config
 from mock_server.models import TaskStatus
 from mock_server.receiver import ReceivedHook
 from mock_server.render import status_code
+
+from .support import SERVE
 
 KEY = "fidelity-key"
 SUBMIT = "/midjourney/v1/submit-jobs"
@@ -239,7 +240,7 @@ def test_health_reports_the_seed() -> None:
 
 
 def _serve(*args: str) -> tuple[subprocess.Popen[str], str, int]:
-    command = [sys.executable, "-c", "from mock_server.cli import main; main()", "serve"]
+    command = list(SERVE)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MJ_MOCK_")}
     process = subprocess.Popen(
         [*command, "--port", "0", "--clock", "manual", "--api-key", f"{KEY}:100", *args],

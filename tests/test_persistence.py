@@ -12,7 +12,6 @@ import random
 import re
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +32,8 @@ from mock_server.hooks import DeliveryResult, HookAttempt, HookDispatcher
 from mock_server.models import Account, Task, TaskStatus
 from mock_server.sqlite_store import SqliteStore
 from mock_server.store import MemoryStore, Store, store_for
+
+from .support import SERVE
 
 T0 = 1_766_900_000.0
 KEY = "persist-key"
@@ -472,7 +473,7 @@ class _Server:
     def __init__(self, tmp_path: Path, name: str, *args: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MJ_MOCK_")}
         env["PYTHONUNBUFFERED"] = "1"
-        command = [sys.executable, "-c", "from mock_server.cli import main; main()", "serve"]
+        command = list(SERVE)
         command += ["--port", "0", *args]
         with open(tmp_path / f"{name}.stderr", "wb") as errors:
             self.process = subprocess.Popen(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +14,8 @@ import requests
 
 import schemas
 from mock_server import Config, MockServer
+
+from .support import SERVE
 
 KEY = "server-key"
 
@@ -91,10 +92,7 @@ def test_ticker_finishes_tasks_nobody_polls(fast_server: MockServer) -> None:
 
 def test_mj_mock_serve_runs_and_answers() -> None:
     command = [
-        sys.executable,
-        "-c",
-        "from mock_server.cli import main; main()",
-        "serve",
+        *SERVE,
         "--port",
         "0",
         "--time-scale",
