@@ -403,3 +403,14 @@ def test_components_agree_with_the_schema_files(case: tuple[str, Any]) -> None:
     name, instance = case
     component = _component_validator(COMPONENT_OF[name])
     assert component.is_valid(instance) == schemas.is_valid(name, instance)
+
+
+def test_the_route_module_names_every_documented_path_once() -> None:
+    from schemas import routes
+
+    assert sorted(routes.mock_paths()) == sorted(schemas.openapi("mock")["paths"])
+    assert len(set(routes.mock_paths())) == len(routes.mock_paths())
+    assert {routes.SUBMIT_JOBS, routes.JOB_STATUS} == set(schemas.openapi()["paths"])
+    assert set(routes.mock_paths()) == {SUBMIT_PATH, STATUS_PATH, CDN_PATH, *CONTROL_PATHS}
+    assert routes.control_path("complete", taskId="a/b") == "/__mock/tasks/a%2Fb/complete"
+    assert routes.flask_rule(routes.CDN_IMAGE) == "/cdn/<jobId>/<image>"
