@@ -12,9 +12,10 @@ import pytest
 
 from mock_server.controller import ControlError, MockController
 
+from .answers import StatusTracker
 from .checks import GRID_SIZES, expected_size, image_url_problems
 from .observe import observe
-from .target import FinishedTask, StatusTracker, Target
+from .target import FinishedTask, Target
 
 DAY_MS = 24 * 3600 * 1000
 
