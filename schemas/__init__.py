@@ -238,7 +238,7 @@ def _openapi(variant: str) -> dict[str, Any]:
 
 
 def openapi(variant: str = "provider") -> dict[str, Any]:
-    """Return a committed OpenAPI document (built by ``python -m schemas.build_openapi``).
+    """Return a committed OpenAPI document (built by ``python -m tools.build_openapi``).
 
     ``"provider"`` (``openapi.yaml``) is exactly midjourney-api.com's API; ``"mock"``
     (``openapi-mock.yaml``) adds the mock's control API and image route. Parsed once; callers get
