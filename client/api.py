@@ -46,6 +46,7 @@ from .waiting import (
     DEFAULT_POLL_INTERVAL,
     DEFAULT_WAIT_TIMEOUT,
     ProgressCallback,
+    WaitPlan,
     wait_for,
 )
 
@@ -253,15 +254,18 @@ class MidjourneyClient:
         A poll that still fails after the retries of `status` is not fatal: the next round asks
         again, so an outage shorter than `timeout` costs nothing but time.
         """
+        plan = WaitPlan(
+            timeout,
+            poll_interval,
+            max_poll_interval,
+            not_found_grace,
+            on_progress,
+            raise_on_failure,
+        )
         return wait_for(
             self.status,
             _id_list(task_ids),
-            timeout=timeout,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            not_found_grace=not_found_grace,
-            on_progress=on_progress,
-            raise_on_failure=raise_on_failure,
+            plan,
             sleep=self._sleep,
             monotonic=self._monotonic,
             rand=self._random.random,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from .errors import MidjourneyError, is_transient
 from .models import Task, TaskStatus
@@ -25,6 +26,7 @@ __all__ = [
     "ProgressCallback",
     "TaskFailed",
     "TaskNotFound",
+    "WaitPlan",
     "WaitTimeout",
     "wait_for",
 ]
@@ -41,6 +43,19 @@ DEFAULT_MAX_POLL_INTERVAL = 15.0
 DEFAULT_NOT_FOUND_GRACE = 30.0
 
 ProgressCallback = Callable[[Task], None]
+
+
+@dataclass(frozen=True)
+class WaitPlan:
+    """How one wait polls and when it ends: `MidjourneyClient.wait_all`'s keyword arguments,
+    in its order, which documents each."""
+
+    timeout: float
+    poll_interval: float
+    max_poll_interval: float
+    not_found_grace: float
+    on_progress: ProgressCallback | None
+    raise_on_failure: bool
 
 
 class TaskFailed(MidjourneyError):
@@ -80,13 +95,8 @@ class WaitTimeout(MidjourneyError):
 def wait_for(
     status: Callable[[list[str]], list[Task]],
     ids: Sequence[str],
+    plan: WaitPlan,
     *,
-    timeout: float,
-    poll_interval: float,
-    max_poll_interval: float,
-    not_found_grace: float,
-    on_progress: ProgressCallback | None,
-    raise_on_failure: bool,
     sleep: Callable[[float], None],
     monotonic: Callable[[], float],
     rand: Callable[[], float],
@@ -99,6 +109,7 @@ def wait_for(
     """
     if not ids:
         return []
+    timeout, poll_interval = plan.timeout, plan.poll_interval
     if timeout < 0 or poll_interval <= 0:
         # A zero interval would hammer the API in a busy loop until the deadline.
         raise ValueError("timeout must be >= 0 and poll_interval > 0")
@@ -106,7 +117,7 @@ def wait_for(
     backoff = Backoff(
         initial=poll_interval,
         factor=1.5,
-        maximum=max(poll_interval, max_poll_interval),
+        maximum=max(poll_interval, plan.max_poll_interval),
         jitter=0.2,
     )
     deadline = monotonic() + timeout
@@ -131,14 +142,14 @@ def wait_for(
                 task = seen.get(task_id)
                 if task is None:
                     since = missing_since.setdefault(task_id, now)
-                    if now - since >= not_found_grace:
+                    if now - since >= plan.not_found_grace:
                         raise TaskNotFound(task_id, waited=now - since)
                     continue
                 missing_since.pop(task_id, None)
                 latest[task_id] = task
-                if on_progress is not None:
-                    on_progress(task)
-                if raise_on_failure and task.status == TaskStatus.FAILED:
+                if plan.on_progress is not None:
+                    plan.on_progress(task)
+                if plan.raise_on_failure and task.status == TaskStatus.FAILED:
                     raise TaskFailed(task)
             if all(i in latest and latest[i].done for i in unique):
                 return [latest[i] for i in ids]
