@@ -1,6 +1,6 @@
 """The lifecycle: 0 (in progress) becomes 1 (completed) or 2 (failed), and never changes again.
 
-Every job-status answer of the run is also checked by the target itself (see `target.py`): a
+Every job-status answer of the run is also checked by the target itself (see `answers.py`): a
 status that moves back fails whichever test saw it. These tests make sure it is looked at.
 """
 
