@@ -4,6 +4,9 @@ Files are read through ``importlib.resources`` so the package works from a wheel
 registered under its ``$id`` so cross-file ``$ref``s resolve offline, and a validator holds its
 schema with those refs already inlined: the mock validates every request, and a registry lookup
 per ``$ref`` per validation made checking a job-status response about four times slower.
+
+jsonschema and referencing are imported by the first validator built, not by ``import schemas``:
+the reference client reads `schemas.routes` at import and validates only when asked to.
 """
 
 from __future__ import annotations
@@ -12,15 +15,14 @@ import copy
 import functools
 import json
 from importlib import resources
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urldefrag, urljoin
 
-from jsonschema import Draft202012Validator
-from jsonschema.protocols import Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-
 from .names import CONSUMER_SCHEMA_NAMES, LAYERS, OPENAPI_FILES, SCHEMA_NAMES
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+    from referencing import Registry, Resource
 
 __all__ = ["load", "openapi", "validator"]
 
@@ -56,6 +58,9 @@ def load(name: str, layer: str = "strict") -> dict[str, Any]:
 
 @functools.cache
 def _registry() -> Registry[Any]:
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
     # Every file is registered under its $id so cross-file $refs resolve offline.
     resources_: list[tuple[str, Resource[Any]]] = []
     every = [(n, "strict") for n in SCHEMA_NAMES] + [(n, "consumer") for n in CONSUMER_SCHEMA_NAMES]
@@ -73,9 +78,11 @@ def validator(name: str, layer: str = "strict") -> Validator:
     same rules, but without a registry lookup per ``$ref`` per validation, which made checking a
     job-status response about four times slower.
     """
+    from jsonschema import Draft202012Validator
+
     schema = _raw(name, layer)
     return cast(
-        Validator,
+        "Validator",
         Draft202012Validator(_inline(schema, schema["$id"], 0), registry=_registry()),
     )
 
