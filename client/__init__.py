@@ -25,14 +25,12 @@ from .errors import (
     RateLimitError,
     SchemaMismatch,
     ServerError,
-    TaskFailed,
-    TaskNotFound,
     TransportError,
     ValidationError,
-    WaitTimeout,
 )
 from .models import Task, TaskStatus
 from .retry import Backoff, RetryPolicy
+from .waiting import TaskFailed, TaskNotFound, WaitTimeout
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -1,4 +1,4 @@
-"""`MidjourneyClient`: the two endpoints of midjourney-api.com, and waiting for results.
+"""`MidjourneyClient`: the two endpoints of midjourney-api.com, and a face for waiting on them.
 
 Design rules, each with its reason:
 
@@ -10,6 +10,9 @@ Design rules, each with its reason:
   a submit is retried only on 429, which says the server refused the request before doing it;
   every other failure is raised for the caller, who knows whether a duplicate is acceptable.
 - Time is injected (`sleep`, `monotonic`), so tests drive a manual clock instead of sleeping.
+- The paths are the contract's (`schemas.routes`), written nowhere else.
+
+This module makes the HTTP calls; the polling loop behind `wait` / `wait_all` is `waiting.py`.
 """
 
 from __future__ import annotations
@@ -24,23 +27,28 @@ from typing import Any
 
 import requests
 
+from schemas.routes import ENDPOINT_NAMES, JOB_STATUS, SUBMIT_JOBS
+
+from .answers import read_answer, short
 from .errors import (
-    APIError,
     AuthenticationError,
-    ConcurrencyLimitError,
     MidjourneyError,
-    QuotaExceededError,
     RateLimitError,
     SchemaMismatch,
-    ServerError,
-    TaskFailed,
-    TaskNotFound,
     TransportError,
-    ValidationError,
-    WaitTimeout,
+    is_transient,
 )
-from .models import Task, TaskStatus, parse_code
-from .retry import Backoff, RetryPolicy, parse_retry_after
+from .models import Task
+from .retry import RetryPolicy
+from .waiting import (
+    DEFAULT_MAX_POLL_INTERVAL,
+    DEFAULT_NOT_FOUND_GRACE,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_WAIT_TIMEOUT,
+    ProgressCallback,
+    WaitPlan,
+    wait_for,
+)
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -52,21 +60,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.midjourney-api.com"
-SUBMIT_PATH = "/midjourney/v1/submit-jobs"
-STATUS_PATH = "/midjourney/v1/job-status"
 # The server rejects a job-status request with more ids than this.
 MAX_IDS_PER_REQUEST = 100
 KEY_ENV_VARS = ("MJ_API_KEY", "MIDJOURNEY_API_KEY")
 BASE_URL_ENV_VARS = ("MJ_BASE_URL", "MIDJOURNEY_API_BASE_URL")
-# The longest task timeout the API accepts (1200 s) plus a minute: a default wait never gives up
-# on a task the server is still allowed to finish.
-DEFAULT_WAIT_TIMEOUT = 1260.0
-DEFAULT_POLL_INTERVAL = 2.0
-DEFAULT_MAX_POLL_INTERVAL = 15.0
-# How long job-status may leave a just-submitted id out before the id is called unknown; covers
-# a provider whose status store lags its submit path.
-DEFAULT_NOT_FOUND_GRACE = 30.0
-_MAX_SHOWN = 200
 
 try:
     __version__ = metadata.version("midjourney-api-mock")
@@ -74,7 +71,6 @@ except metadata.PackageNotFoundError:  # pragma: no cover - only when run from a
     __version__ = "0+unknown"
 
 Timeout = float | tuple[float, float]
-ProgressCallback = Callable[[Task], None]
 
 
 def _from_env(names: Sequence[str]) -> str | None:
@@ -83,45 +79,6 @@ def _from_env(names: Sequence[str]) -> str | None:
         if value:
             return value
     return None
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
-
-
-def _transient(error: MidjourneyError) -> bool:
-    """Worth asking again later: the same request may well succeed."""
-    if isinstance(error, TransportError):
-        return error.transient
-    return isinstance(error, (RateLimitError, ServerError))
-
-
-def _error_for(
-    endpoint: str,
-    http_status: int,
-    code: int | None,
-    message: str,
-    retry_after: float | None = None,
-) -> APIError:
-    """The exception for a refusal. 1001/1002 travel in an HTTP 200, so the body code decides
-    when the HTTP status is a success, and the HTTP status decides otherwise."""
-    text = f"{endpoint}: {message}"
-    kwargs: dict[str, Any] = {"http_status": http_status, "code": code}
-    if code == 1001:
-        return QuotaExceededError(text, **kwargs)
-    if code == 1002:
-        return ConcurrencyLimitError(text, **kwargs)
-    kind = code if 200 <= http_status < 300 and code is not None else http_status
-    if kind in (401, 403):
-        return AuthenticationError(text, **kwargs)
-    if kind in (400, 422):
-        return ValidationError(text, **kwargs)
-    if kind == 429:
-        return RateLimitError(text, retry_after=retry_after, **kwargs)
-    if 500 <= kind < 600:
-        return ServerError(text, **kwargs)
-    return APIError(text, **kwargs)
 
 
 class MidjourneyClient:
@@ -213,12 +170,12 @@ class MidjourneyClient:
             payload["hookUrl"] = hook_url
         if timeout is not None:
             payload["timeout"] = timeout
-        body = self._call("submit-jobs", SUBMIT_PATH, payload, idempotent=False)
+        body = self._call(SUBMIT_JOBS, payload, idempotent=False)
         data = body.get("data")
         task_id = data.get("taskId") if isinstance(data, Mapping) else None
         if not isinstance(task_id, str) or not task_id:
             raise SchemaMismatch(
-                f"submit-jobs: success answer without data.taskId: {_short(repr(body))}",
+                f"submit-jobs: success answer without data.taskId: {short(repr(body))}",
                 http_status=200,
             )
         return task_id
@@ -234,11 +191,11 @@ class MidjourneyClient:
         found: dict[str, Task] = {}
         for start in range(0, len(unique), MAX_IDS_PER_REQUEST):
             batch = unique[start : start + MAX_IDS_PER_REQUEST]
-            body = self._call("job-status", STATUS_PATH, {"taskIds": batch}, idempotent=True)
+            body = self._call(JOB_STATUS, {"taskIds": batch}, idempotent=True)
             data = body.get("data")
             if not isinstance(data, list):
                 raise SchemaMismatch(
-                    f"job-status: answer has no data list: {_short(repr(body))}", http_status=200
+                    f"job-status: answer has no data list: {short(repr(body))}", http_status=200
                 )
             wanted = set(batch)
             for item in data:
@@ -297,74 +254,35 @@ class MidjourneyClient:
         A poll that still fails after the retries of `status` is not fatal: the next round asks
         again, so an outage shorter than `timeout` costs nothing but time.
         """
-        ids = _id_list(task_ids)
-        if not ids:
-            return []
-        if timeout < 0 or poll_interval <= 0:
-            # A zero interval would hammer the API in a busy loop until the deadline.
-            raise ValueError("timeout must be >= 0 and poll_interval > 0")
-        unique = list(dict.fromkeys(ids))
-        backoff = Backoff(
-            initial=poll_interval,
-            factor=1.5,
-            maximum=max(poll_interval, max_poll_interval),
-            jitter=0.2,
+        plan = WaitPlan(
+            timeout,
+            poll_interval,
+            max_poll_interval,
+            not_found_grace,
+            on_progress,
+            raise_on_failure,
         )
-        deadline = self._monotonic() + timeout
-        latest: dict[str, Task] = {}
-        missing_since: dict[str, float] = {}
-        last_error: MidjourneyError | None = None
-        round_ = 0
-        while True:
-            pending = [i for i in unique if i not in latest or not latest[i].done]
-            try:
-                tasks = self.status(pending)
-            except MidjourneyError as error:
-                if not _transient(error):
-                    raise
-                log.warning("job-status poll failed, will ask again: %s", error)
-                last_error = error
-            else:
-                last_error = None
-                seen = {task.task_id: task for task in tasks}
-                now = self._monotonic()
-                for task_id in pending:
-                    task = seen.get(task_id)
-                    if task is None:
-                        since = missing_since.setdefault(task_id, now)
-                        if now - since >= not_found_grace:
-                            raise TaskNotFound(task_id, waited=now - since)
-                        continue
-                    missing_since.pop(task_id, None)
-                    latest[task_id] = task
-                    if on_progress is not None:
-                        on_progress(task)
-                    if raise_on_failure and task.status == TaskStatus.FAILED:
-                        raise TaskFailed(task)
-                if all(i in latest and latest[i].done for i in unique):
-                    return [latest[i] for i in ids]
-            now = self._monotonic()
-            if now >= deadline:
-                pending_tasks = [latest[i] for i in unique if i in latest and not latest[i].done]
-                raise WaitTimeout(
-                    [i for i in unique if i not in latest or not latest[i].done],
-                    timeout,
-                    pending_tasks,
-                ) from last_error
-            self._sleep(min(backoff.delay(round_, self._random.random), deadline - now))
-            round_ += 1
+        return wait_for(
+            self.status,
+            _id_list(task_ids),
+            plan,
+            sleep=self._sleep,
+            monotonic=self._monotonic,
+            rand=self._random.random,
+        )
 
     # -- HTTP -------------------------------------------------------------------------------
 
-    def _call(
-        self, endpoint: str, path: str, payload: dict[str, Any], *, idempotent: bool
-    ) -> dict[str, Any]:
+    def _call(self, path: str, payload: dict[str, Any], *, idempotent: bool) -> dict[str, Any]:
+        endpoint = ENDPOINT_NAMES[path]
         attempt = 0
         while True:
             try:
                 return self._attempt(endpoint, path, payload)
             except MidjourneyError as error:
-                retryable = isinstance(error, RateLimitError) or (idempotent and _transient(error))
+                retryable = isinstance(error, RateLimitError) or (
+                    idempotent and is_transient(error)
+                )
                 if not retryable or attempt >= self.retry_policy.max_retries:
                     raise
                 retry_after = error.retry_after if isinstance(error, RateLimitError) else None
@@ -385,73 +303,15 @@ class MidjourneyClient:
             raise TransportError(f"{endpoint}: no answer from {self.base_url} in time") from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             raise TransportError(
-                f"{endpoint}: connection to {self.base_url} failed: {_short(str(exc))}"
+                f"{endpoint}: connection to {self.base_url} failed: {short(str(exc))}"
             ) from exc
         except requests.RequestException as exc:
             # A bad URL or header fails the same way every time: not worth a retry.
             raise TransportError(
-                f"{endpoint}: cannot send the request to {url}: {_short(str(exc))}",
+                f"{endpoint}: cannot send the request to {url}: {short(str(exc))}",
                 transient=False,
             ) from exc
-        return self._read(endpoint, response)
-
-    def _read(self, endpoint: str, response: requests.Response) -> dict[str, Any]:
-        http_status = response.status_code
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = None
-        ok = 200 <= http_status < 300
-        if not ok:
-            message = body.get("message") if isinstance(body, dict) else None
-            if not isinstance(message, str) or not message:
-                message = _short(response.text) or response.reason or f"HTTP {http_status}"
-            code = parse_code(body.get("status")) if isinstance(body, dict) else None
-            raise _error_for(
-                endpoint,
-                http_status,
-                code,
-                message,
-                parse_retry_after(response.headers.get("Retry-After")),
-            )
-        if body is None:
-            raise TransportError(
-                f"{endpoint}: answer is not valid JSON: {_short(response.text)!r}",
-                http_status=http_status,
-            )
-        if not isinstance(body, dict):
-            raise SchemaMismatch(
-                f"{endpoint}: answer is not a JSON object: {_short(repr(body))}",
-                http_status=http_status,
-            )
-        if self.validate:
-            self._check_schema(endpoint, body, http_status)
-        code = parse_code(body.get("status"))
-        if code is not None and code != 0:
-            message = body.get("message")
-            raise _error_for(
-                endpoint,
-                http_status,
-                code,
-                message if isinstance(message, str) and message else f"status {code}",
-            )
-        return body
-
-    def _check_schema(self, endpoint: str, body: dict[str, Any], http_status: int) -> None:
-        import schemas  # only needed, and only imported, when validation is on
-
-        name = "submit_response" if endpoint == "submit-jobs" else "job_status_response"
-        if name == "job_status_response" and "data" not in body and parse_code(body.get("status")):
-            name = "error"  # a refusal in a 200, e.g. a bad key answered with a body code
-        try:
-            # The consumer layer: what a client may rely on, so extra fields never break it.
-            schemas.validate(name, body, layer="consumer")
-        except schemas.SchemaViolation as exc:
-            raise SchemaMismatch(
-                f"{endpoint}: answer does not match schema {name}: {'; '.join(exc.messages)}",
-                messages=exc.messages,
-                http_status=http_status,
-            ) from exc
+        return read_answer(endpoint, response, validate=self.validate)
 
 
 def _id_list(task_ids: str | Iterable[str]) -> list[str]:

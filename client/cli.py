@@ -15,9 +15,10 @@ from typing import Any
 
 import click
 
-from .api import DEFAULT_WAIT_TIMEOUT, MidjourneyClient
+from .api import MidjourneyClient
 from .errors import AuthenticationError, MidjourneyError
 from .models import Task, TaskStatus
+from .waiting import DEFAULT_WAIT_TIMEOUT
 
 __all__ = ["CLIENT_KWARGS", "client_group"]
 

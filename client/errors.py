@@ -4,15 +4,15 @@ Callers branch on *what to do next*, so the classes follow that: fix the key, to
 retry later, fix the prompt. Each error carries the HTTP status and the body's `status` code
 because this API reports some refusals (1001, 1002) inside an HTTP 200, and a log line that shows
 only one of the two hides the cause.
+
+The three ways a *wait* ends without a result (`TaskFailed`, `TaskNotFound`, `WaitTimeout`) are
+`MidjourneyError`s too, but carry the tasks the wait saw, so they live beside the waiting in
+`waiting.py`: this module stays below `models.py`, which raises `SchemaMismatch`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .models import Task
 
 __all__ = [
     "APIError",
@@ -23,11 +23,9 @@ __all__ = [
     "RateLimitError",
     "SchemaMismatch",
     "ServerError",
-    "TaskFailed",
-    "TaskNotFound",
     "TransportError",
     "ValidationError",
-    "WaitTimeout",
+    "is_transient",
 ]
 
 
@@ -126,35 +124,8 @@ class SchemaMismatch(MidjourneyError):
         self.messages = list(messages) or [message]
 
 
-class TaskFailed(MidjourneyError):
-    """The task ended with status 2; `fail_reason` is Midjourney's explanation."""
-
-    def __init__(self, task: Task) -> None:
-        reason = task.fail_reason or "no failReason given"
-        super().__init__(f"task {task.task_id} failed: {reason}")
-        self.task = task
-        self.fail_reason = task.fail_reason
-
-
-class TaskNotFound(MidjourneyError):
-    """job-status kept leaving the id out: a typo, another key's task, or a lost task."""
-
-    def __init__(self, task_id: str, *, waited: float = 0.0) -> None:
-        detail = f" for {waited:g} s" if waited else ""
-        super().__init__(
-            f"task {task_id} is not known to the API{detail} "
-            "(wrong id, or a task submitted with another API key?)"
-        )
-        self.task_id = task_id
-
-
-class WaitTimeout(MidjourneyError):
-    """`wait` gave up; the tasks may still finish, so `pending` holds their last known state."""
-
-    def __init__(self, task_ids: Sequence[str], timeout: float, pending: Sequence[Task]) -> None:
-        more = len(task_ids) - 3
-        shown = ", ".join(task_ids[:3]) + (f" and {more} more" if more > 0 else "")
-        super().__init__(f"gave up waiting for {shown} after {timeout:g} s")
-        self.task_ids = list(task_ids)
-        self.timeout = timeout
-        self.pending = list(pending)
+def is_transient(error: MidjourneyError) -> bool:
+    """Worth asking again later: the same request may well succeed."""
+    if isinstance(error, TransportError):
+        return error.transient
+    return isinstance(error, (RateLimitError, ServerError))

@@ -5,7 +5,8 @@ endpoint and HTTP status) and asks `schemas` whether it does. The same decision 
 drift report, so a recorded response is judged exactly as the suite judged it live.
 
 The non-shape facts come from CONTRACT.md, each tagged there: the grid sizes per `--ar` [doc
-sample + published values], the image URL pattern [doc], the two endpoint paths [doc].
+sample + published values], the image URL pattern [doc]. The two endpoint paths [doc] and their
+short names are `schemas.routes`'s, like every other path.
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import schemas
+from schemas.routes import ENDPOINT_NAMES
 
 __all__ = [
-    "ENDPOINTS",
     "GRID_SIZES",
-    "STATUS_PATH",
-    "SUBMIT_PATH",
     "acceptable_schemas",
     "aspect_ratio",
     "body_status",
@@ -31,10 +30,6 @@ __all__ = [
     "response_problems",
     "task_id_of_hook",
 ]
-
-SUBMIT_PATH = "/midjourney/v1/submit-jobs"
-STATUS_PATH = "/midjourney/v1/job-status"
-ENDPOINTS: dict[str, str] = {SUBMIT_PATH: "submit-jobs", STATUS_PATH: "job-status"}
 
 # CONTRACT.md: "Midjourney grid sizes ... (v6/v7, the usual published values)"; the docs' sample
 # `--niji 6 --ar 9:16` is 816x1456 [doc]. Keys are reduced ratios.
@@ -53,7 +48,7 @@ _RATIO = re.compile(r"^([0-9]{1,6}):([0-9]{1,6})$")
 
 def endpoint_of(path: str) -> str | None:
     """`submit-jobs` or `job-status` for a URL path ending in one of the two routes."""
-    for route, name in ENDPOINTS.items():
+    for route, name in ENDPOINT_NAMES.items():
         if path.rstrip("/").endswith(route):
             return name
     return None

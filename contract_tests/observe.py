@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from .recording import Recorder
-    from .target import Target
 
-__all__ = ["Observation", "Observations", "observe"]
+__all__ = ["Observation", "Observations", "Observer", "observe"]
 
 
 def _shown(value: object) -> str:
@@ -83,7 +82,18 @@ class Observations:
         return [item.line() for item in sorted(self.items, key=lambda o: (o.name, _shown(o.value)))]
 
 
-def observe(target: Target, name: str, value: Any, mock_default: Any) -> None:
+class Observer(Protocol):
+    """What `observe` needs of a target (a `Target` is one): this module stays below target.py,
+    which holds an `Observations`."""
+
+    @property
+    def is_mock(self) -> bool: ...
+
+    @property
+    def observations(self) -> Observations: ...
+
+
+def observe(target: Observer, name: str, value: Any, mock_default: Any) -> None:
     """A [decision] seen on `target`: asserted equal to `mock_default` on a mock target, and
     recorded (never a failure) on live."""
     if target.is_mock:

@@ -195,7 +195,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     name = decision_name(item) if is_contract_item(item) else None
     if name is None or not item.config.stash[OPTIONS_KEY].live:
         return (yield)
-    from .target import ContractViolation
+    from .answers import ContractViolation
 
     observations = item.config.stash[OBSERVATIONS_KEY]
     try:

@@ -38,6 +38,7 @@ import waitress
 from flask import Flask, Response, request
 
 from mock_server.server import MockServer
+from schemas import routes
 
 from .checks import response_problems
 from .observe import Observations
@@ -47,8 +48,6 @@ __all__ = ["RecordingProxy", "proxy_command"]
 
 log = logging.getLogger("mj_mock.proxy")
 
-ENDPOINTS = {"/midjourney/v1/submit-jobs": "submit-jobs", "/midjourney/v1/job-status": "job-status"}
-HOOK_PREFIX = "/__proxy/hooks/"
 FORWARDED_HEADERS = ("API-KEY", "Content-Type", "Accept", "Authorization")
 TARGET = "proxy"
 FAILED_FIELDS = {"taskId", "status", "createdAt", "failReason"}
@@ -172,21 +171,25 @@ class RecordingProxy:
     def _make_app(self) -> Flask:
         app = Flask(__name__)
 
-        @app.route("/midjourney/v1/<path:rest>", methods=["GET", "POST", "PUT", "DELETE"])
+        @app.route(
+            routes.PROVIDER_PREFIX + "/<path:rest>", methods=["GET", "POST", "PUT", "DELETE"]
+        )
         def forward(rest: str) -> Response:
             return self._forward(request.path)
 
-        @app.post(HOOK_PREFIX + "<token>")
+        @app.post(routes.flask_rule(routes.PROXY_HOOK))
         def hook(token: str) -> Response:
             return self._hook(token)
 
-        @app.get("/__proxy/stats")
+        @app.get(routes.PROXY_STATS)
         def stats() -> Response:
             return Response(json.dumps(self.stats()), content_type="application/json")
 
         @app.errorhandler(404)
         def not_found(error: Exception) -> Response:
-            return _error(404, f"the proxy forwards /midjourney/v1/ only, not {request.path}")
+            return _error(
+                404, f"the proxy forwards {routes.PROVIDER_PREFIX}/ only, not {request.path}"
+            )
 
         @app.errorhandler(405)
         def not_allowed(error: Exception) -> Response:
@@ -207,7 +210,10 @@ class RecordingProxy:
                 token = secrets.token_urlsafe(12)
                 with self._lock:
                     self._hooks[token] = hook_url
-                rewritten = {**request_body, "hookUrl": self.public_url + HOOK_PREFIX + token}
+                rewritten = {
+                    **request_body,
+                    "hookUrl": self.public_url + routes.fill(routes.PROXY_HOOK, token=token),
+                }
                 sent = json.dumps(rewritten).encode()
         headers = {h: request.headers[h] for h in FORWARDED_HEADERS if h in request.headers}
         try:
@@ -222,7 +228,7 @@ class RecordingProxy:
             )
         except requests.RequestException as exc:
             return _error(502, f"upstream {self.upstream} did not answer: {type(exc).__name__}")
-        endpoint = ENDPOINTS.get(path)
+        endpoint = routes.ENDPOINT_NAMES.get(path)
         if endpoint is not None:
             self._note(endpoint, request.method, path, answer, request_body)
         out = Response(answer.content, status=answer.status_code)
@@ -384,7 +390,7 @@ def proxy_command(
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     click.echo(f"mj-mock proxy {proxy.url} -> {upstream}  (recording to {record_dir})")
     if rewrite_hooks:
-        click.echo(f"  hookUrl callbacks through {proxy.public_url}{HOOK_PREFIX}…")
+        click.echo(f"  hookUrl callbacks through {proxy.public_url}{routes.PROXY_HOOK}")
     with contextlib.suppress(KeyboardInterrupt):
         proxy.serve_forever()
     stats = proxy.stats()

@@ -2,9 +2,9 @@
 
 A `Target` is a base URL, a key and an HTTP session. On the mock targets it also holds the
 `MockController` (`control`); on `live` that is None and nothing in here assumes a mock. Every
-answer from the two endpoints goes through `_on_response`, which records it (`--mj-record`) and
-checks what must hold for *every* answer: JSON, the schema for its endpoint and status, and a task
-status that never moves back. A broken target fails the first test that happens to see it.
+answer from the two endpoints goes through the session's `AnswerCheck` (`answers.py`), which
+records it (`--mj-record`) and checks what must hold for *every* answer, so a broken target fails
+the first test that happens to see it.
 """
 
 from __future__ import annotations
@@ -14,22 +14,17 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 
 from client import MidjourneyClient, WaitTimeout
 from client import Task as ClientTask
+from schemas.routes import JOB_STATUS, SUBMIT_JOBS
 
+from .answers import AnswerCheck, int_status, short
 from .budget import JobBudget
-from .checks import (
-    STATUS_PATH,
-    SUBMIT_PATH,
-    body_status,
-    endpoint_of,
-    response_problems,
-)
+from .checks import body_status
 from .observe import Observations
 from .options import MOCK_WAIT_SECONDS, SuiteOptions
 from .recording import Recorder
@@ -38,69 +33,9 @@ if TYPE_CHECKING:
     from mock_server.controller import MockController
     from mock_server.receiver import HookReceiverServer
 
-__all__ = [
-    "ContractViolation",
-    "FinishedTask",
-    "HookSite",
-    "StatusTracker",
-    "Target",
-    "accepted",
-]
+__all__ = ["FinishedTask", "HookSite", "Target", "accepted"]
 
 _DEFAULT = object()
-_SHORT = 300
-
-
-class ContractViolation(AssertionError):
-    """An answer that breaks the contract, whichever test happened to receive it."""
-
-
-def _short(value: object) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=repr)
-    return text if len(text) <= _SHORT else text[: _SHORT - 3] + "..."
-
-
-def _int_status(value: object) -> int | None:
-    return body_status({"status": value})
-
-
-class StatusTracker:
-    """The last status of every task per key: 0 may become 1 or 2, and nothing else changes."""
-
-    # [doc] fields of a finished task; a server's own extra fields may change as they like.
-    STABLE = ("jobId", "images", "meta", "failReason", "createdAt")
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], dict[str, Any]] = {}
-
-    def clear(self) -> None:
-        self._seen.clear()
-
-    def observe(self, key: str, items: Iterable[object]) -> list[str]:
-        problems: list[str] = []
-        for item in items:
-            if not isinstance(item, Mapping) or not isinstance(item.get("taskId"), str):
-                continue
-            task_id = item["taskId"]
-            status = _int_status(item.get("status"))
-            before = self._seen.get((key, task_id))
-            if before is not None:
-                was = _int_status(before.get("status"))
-                if was is not None and was != 0 and status != was:
-                    problems.append(
-                        f"task {task_id} went from status {was} to {status}: "
-                        "a finished task must keep its status"
-                    )
-                    continue
-                if was is not None and was != 0:
-                    for name in self.STABLE:
-                        if before.get(name) != item.get(name):
-                            problems.append(
-                                f"task {task_id} (status {was}) changed {name}: "
-                                f"{_short(before.get(name))} -> {_short(item.get(name))}"
-                            )
-            self._seen[(key, task_id)] = dict(item)
-        return problems
 
 
 @dataclass
@@ -117,7 +52,7 @@ class FinishedTask:
 
     @property
     def status(self) -> int | None:
-        return _int_status(self.item.get("status"))
+        return int_status(self.item.get("status"))
 
 
 class HookSite:
@@ -164,12 +99,13 @@ class Target:
         self.recorder = recorder
         self.control = control
         self.live_hook_site = live_hook_site
-        self.tracker = StatusTracker()
+        self.answers = AnswerCheck(kind, recorder, "strict" if control is not None else "consumer")
+        self.tracker = self.answers.tracker
         self.session = requests.Session()
         # A mock on loopback must not be reached through a proxy from the environment; live
         # honours it (and REQUESTS_CA_BUNDLE), as any client of the real API must.
         self.session.trust_env = control is None
-        self.session.hooks["response"].append(self._on_response)
+        self.session.hooks["response"].append(self.answers)
         self._shared: dict[str, FinishedTask | BaseException] = {}
 
     # -- what kind of target ----------------------------------------------------------------
@@ -185,7 +121,7 @@ class Target:
     @property
     def schema_layer(self) -> str:
         """The mock is held to its exact output; live only to what a client may rely on."""
-        return "strict" if self.is_mock else "consumer"
+        return self.answers.layer
 
     def close(self) -> None:
         self.session.close()
@@ -195,51 +131,6 @@ class Target:
         assert self.control is not None, "reset needs control of the target"
         self.control.reset()
         self.tracker.clear()
-
-    # -- every answer -------------------------------------------------------------------------
-
-    def _on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        request = response.request
-        path = urlsplit(request.url or "").path
-        endpoint = endpoint_of(path)
-        if endpoint is None:
-            return
-        try:
-            body: Any = response.json()
-            text = None
-        except ValueError:
-            body, text = None, response.text
-        content_type = response.headers.get("Content-Type")
-        if self.recorder is not None:
-            self.recorder.record(
-                endpoint=endpoint,
-                target=self.kind,
-                method=request.method or "",
-                path=path,
-                http_status=response.status_code,
-                content_type=content_type,
-                body=body,
-                text=text,
-                request_body=_request_body(request.body),
-            )
-        problems = response_problems(
-            endpoint,
-            response.status_code,
-            content_type,
-            body,
-            is_json=text is None,
-            layer=self.schema_layer,
-        )
-        data = body.get("data") if isinstance(body, dict) else None
-        if endpoint == "job-status" and response.ok and isinstance(data, list):
-            key = str(request.headers.get("API-KEY", ""))
-            problems += self.tracker.observe(key, data)
-        if problems:
-            sent = _short(_request_body(request.body))
-            raise ContractViolation(
-                "\n".join(problems) + f"\n  request: POST {path} {sent}\n  answer: "
-                f"HTTP {response.status_code} {_short(body if text is None else text)}"
-            )
 
     def record_hook(self, payload: Any) -> None:
         if self.recorder is not None:
@@ -282,7 +173,7 @@ class Target:
 
     def post_submit(self, body: Any = _DEFAULT, **kwargs: Any) -> requests.Response:
         """A submit that spends no budget: for requests that must not create a job."""
-        return self.post(SUBMIT_PATH, body, **kwargs)
+        return self.post(SUBMIT_JOBS, body, **kwargs)
 
     def try_submit(self, body: Any = _DEFAULT, **kwargs: Any) -> requests.Response:
         """A submit the target should refuse, but that a lenient server might accept (and, on
@@ -293,7 +184,7 @@ class Target:
         return response
 
     def post_status(self, body: Any = _DEFAULT, **kwargs: Any) -> requests.Response:
-        return self.post(STATUS_PATH, body, **kwargs)
+        return self.post(JOB_STATUS, body, **kwargs)
 
     # -- the happy path ------------------------------------------------------------------------
 
@@ -303,17 +194,17 @@ class Target:
         response = self.post_submit({"prompt": prompt, **fields}, key=key or self.api_key)
         body = response.json()
         assert response.status_code == 200, f"submit failed: HTTP {response.status_code} {body}"
-        assert body_status(body) == 0, f"submit was refused: {_short(body)}"
+        assert body_status(body) == 0, f"submit was refused: {short(body)}"
         task_id: str = body["data"]["taskId"]
         return task_id, body
 
     def statuses(self, task_ids: Iterable[str], *, key: str | None = None) -> list[dict[str, Any]]:
-        """The job-status items for these ids, checked by `_on_response` on the way in."""
+        """The job-status items for these ids, checked by `AnswerCheck` on the way in."""
         response = self.post_status({"taskIds": list(task_ids)}, key=key or self.api_key)
         body = response.json()
         assert response.status_code == 200, f"job-status: HTTP {response.status_code} {body}"
         data = body.get("data")
-        assert isinstance(data, list), f"job-status answer has no data list: {_short(body)}"
+        assert isinstance(data, list), f"job-status answer has no data list: {short(body)}"
         return data
 
     def item(self, task_id: str, *, key: str | None = None) -> dict[str, Any]:
@@ -422,13 +313,3 @@ def accepted(response: requests.Response) -> bool:
     except ValueError:
         return False
     return body_status(body) in (0, None)
-
-
-def _request_body(body: object) -> Any:
-    if body is None:
-        return None
-    raw = body if isinstance(body, bytes) else str(body).encode("utf-8", "replace")
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw.decode("utf-8", "replace")

@@ -1,6 +1,6 @@
 """The lifecycle: 0 (in progress) becomes 1 (completed) or 2 (failed), and never changes again.
 
-Every job-status answer of the run is also checked by the target itself (see `target.py`): a
+Every job-status answer of the run is also checked by the target itself (see `answers.py`): a
 status that moves back fails whichever test saw it. These tests make sure it is looked at.
 """
 
@@ -12,9 +12,10 @@ import pytest
 
 from mock_server.controller import ControlError, MockController
 
+from .answers import StatusTracker
 from .checks import GRID_SIZES, expected_size, image_url_problems
 from .observe import observe
-from .target import FinishedTask, StatusTracker, Target
+from .target import FinishedTask, Target
 
 DAY_MS = 24 * 3600 * 1000
 

@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 import requests
 
+from schemas.routes import JOB_STATUS, PROVIDER_PREFIX
+
 from .checks import body_status
 from .expect import assert_rejected
 from .target import Target, accepted
@@ -129,10 +131,10 @@ def test_a_non_json_content_type_is_refused(target: Target) -> None:
 
 @pytest.mark.decision("unknown-routes-in-error-shape")
 def test_unknown_routes_and_methods_answer_in_the_error_shape(target: Target) -> None:
-    unknown = target.post("/midjourney/v1/upscale", {"taskId": "x"})
+    unknown = target.post(PROVIDER_PREFIX + "/upscale", {"taskId": "x"})
     assert_rejected(target, unknown, mock_http=404, answer="unknown route")
     wrong_method = target.session.get(
-        target.base_url + "/midjourney/v1/job-status", headers={"API-KEY": target.api_key}
+        target.base_url + JOB_STATUS, headers={"API-KEY": target.api_key}
     )
     assert_rejected(target, wrong_method, mock_http=405, answer="wrong method")
     too_big = target.try_submit(data=json.dumps({"prompt": "x" * 70_000}).encode())

@@ -21,6 +21,9 @@ __all__ = [
     "ENDPOINT_NAMES",
     "JOB_STATUS",
     "PROVIDER_PREFIX",
+    "PROXY_HOOK",
+    "PROXY_PREFIX",
+    "PROXY_STATS",
     "SUBMIT_JOBS",
     "control_path",
     "fill",
@@ -57,6 +60,13 @@ CONTROL: Final = {
     "faults": "/faults",
     "scenario": "/scenario",
 }
+
+#: `mj-mock proxy`'s own routes (contract_tests/proxy.py): the hookUrl it substitutes, which
+#: forwards the provider's callback to the original URL, and its counters. Not the mock's, so in
+#: no OpenAPI document.
+PROXY_PREFIX: Final = "/__proxy"
+PROXY_HOOK: Final = PROXY_PREFIX + "/hooks/{token}"
+PROXY_STATS: Final = PROXY_PREFIX + "/stats"
 
 _PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

@@ -19,7 +19,7 @@ from referencing.jsonschema import DRAFT202012
 
 import fixtures
 import schemas
-from schemas.build_openapi import component_name
+from tools.openapi.components import component_name
 
 DOC_URI = "urn:midjourney-api-mock:openapi-mock"
 JOB_ID = "0d6c1b8e-6f4e-4a57-9d1c-0b3a3c6f2e11"

@@ -35,6 +35,25 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
+# What a user installs, and what stays in the checkout: the OpenAPI generator (tools/), the tests
+# and the benchmarks are development files, so the wheel must not carry them.
+SHIPPED = ("mock_server", "client", "contract_tests", "schemas", "fixtures")
+DEVELOPMENT_ONLY = ("tools", "tests", "bench")
+
+
+def test_the_wheel_ships_the_packages_and_no_development_files(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/", 1)[0] for name in names}
+    packages = {top for top in tops if not top.endswith((".dist-info", ".data"))}
+    assert not packages & set(DEVELOPMENT_ONLY), sorted(packages)
+    assert packages == set(SHIPPED), sorted(packages)
+    for package in SHIPPED:
+        assert f"{package}/__init__.py" in names
+    # The documents the generator wrote ship; the generator does not.
+    assert {"schemas/openapi.yaml", "schemas/openapi-mock.yaml", "schemas/routes.py"} <= set(names)
+    assert not [name for name in names if "build_openapi" in name]
+
+
 def test_the_wheel_ships_license_and_type_markers(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(names)[:20]

@@ -3,6 +3,8 @@ that adds a field does not break an app that did not ask for strictness."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -99,3 +101,13 @@ def test_validate_reads_a_bad_key_answered_with_a_body_code() -> None:
             MidjourneyClient("k", validate=True).status(TASK_ID)
     assert not isinstance(caught.value, SchemaMismatch)
     assert "invalid key" in str(caught.value)
+
+
+def test_importing_the_client_loads_no_schema_validator() -> None:
+    """Validation is opt-in, so an app that never asks for it never pays jsonschema's import:
+    the client reads only `schemas.routes` at import."""
+    probe = "import sys, client; print(sorted({'jsonschema', 'referencing'} & set(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
