@@ -89,7 +89,7 @@ _STARTUP_SCRIPT = r"""
 import json, sys, time, http.client
 t0 = time.perf_counter()
 from mock_server.cli import build_config
-from mock_server.server import MockServer
+from mock_server.modes.server import MockServer
 t1 = time.perf_counter()
 config = build_config(config_file=sys.argv[1], api_keys=(), clock=None, time_scale=None,
                       seed=None, flags={})
@@ -129,7 +129,13 @@ def profile_startup(reps: int) -> dict[str, Any]:
         result[key] = statistics.median(p[key] for p in phases)
     # Which packages the imports spend it on: cumulative import time of each top-level package.
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import mock_server.cli, mock_server.server"],
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            "import mock_server.cli, mock_server.modes.server",
+        ],
         capture_output=True,
         text=True,
         cwd=peers.REPO_DIR,
@@ -169,8 +175,8 @@ def profile_costs(number: int) -> dict[str, Any]:
     """Microseconds per call of each piece of the two handlers, and of the whole app as WSGI."""
     import schemas
     from mock_server import Config, ManualClock, MidjourneyBackend, create_app
-    from mock_server.backend import SubmitRequest
-    from mock_server.render import job_status_body, submit_success_body
+    from mock_server.domain.lifecycle import SubmitRequest
+    from mock_server.web.wire import job_status_body, submit_success_body
 
     config = Config(api_keys={API_KEY: 10**12}, clock=ManualClock(), max_in_progress=10**7)
     backend = MidjourneyBackend(config)

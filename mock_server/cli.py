@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import click
 
-from .config import (
+from mock_server.config import (
     DEV_API_KEY,
     Config,
     ConfigError,
@@ -78,7 +78,7 @@ class _LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self._lazy:
             module_name, attribute = self._lazy[cmd_name]
-            from . import provenance
+            from mock_server import provenance
 
             if module_name.startswith("client."):
                 provenance.check("client")  # a user's own `client` must not stand in for ours
@@ -209,9 +209,9 @@ def serve(
     threads: int,
 ) -> None:
     """Run the mock server until interrupted."""
-    from .errors import ApiError
-    from .scenario import load_scenario, player_for
-    from .server import MockServer
+    from mock_server.domain.scenario import load_scenario, player_for
+    from mock_server.errors import ApiError
+    from mock_server.modes.server import MockServer
 
     try:
         config = build_config(
@@ -238,7 +238,7 @@ def serve(
         scenario = None if scenario_source is None else load_scenario(scenario_source)
         replay = None
         if replay_dir is not None:
-            from .replay import load_replay
+            from mock_server.modes.replay import load_replay
 
             replay = load_replay(replay_dir, config.clock, config.time_scale)
         server = MockServer(

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .clock import Clock, ManualClock, RealClock
-from .prompt import PromptRules
+from mock_server.domain.clock import Clock, ManualClock, RealClock
+from mock_server.domain.prompt import PromptRules
 
 if sys.version_info >= (3, 11):
     import tomllib

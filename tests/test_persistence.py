@@ -25,13 +25,13 @@ from click.testing import CliRunner
 
 import schemas
 from mock_server import Config, ManualClock, MidjourneyBackend, MockServer, SubmitRequest
-from mock_server.backend import TASK_ID_ALPHABET, TASK_ID_LENGTH
 from mock_server.cli import main
 from mock_server.config import ConfigError
-from mock_server.hooks import DeliveryResult, HookAttempt, HookDispatcher
-from mock_server.models import Account, Task, TaskStatus
-from mock_server.sqlite_store import SqliteStore
-from mock_server.store import MemoryStore, Store, store_for
+from mock_server.delivery.dispatcher import DeliveryResult, HookAttempt, HookDispatcher
+from mock_server.domain.lifecycle import TASK_ID_ALPHABET, TASK_ID_LENGTH
+from mock_server.records import Account, Task, TaskStatus
+from mock_server.storage.sqlite import SqliteStore
+from mock_server.storage.store import MemoryStore, Store, store_for
 
 from .support import SERVE
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from .errors import NotFound
-from .http import current_backend
-from .images import GRID_NAME, IMAGE_NAMES, grid_png, placeholder_png
+from mock_server.errors import NotFound
+from mock_server.web.bodies import current_backend
+from mock_server.web.images import GRID_NAME, IMAGE_NAMES, grid_png, placeholder_png
 
 __all__ = ["CDN_PREFIX", "blueprint"]
 

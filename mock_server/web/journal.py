@@ -20,11 +20,11 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from .backend import MidjourneyBackend
-from .fault_http import DROP_HEADER
-from .http import current_backend, too_deep
-from .per_backend import PerBackend
-from .render import epoch_millis
+from mock_server.domain.lifecycle import MidjourneyBackend
+from mock_server.domain.per_backend import PerBackend
+from mock_server.web.bodies import current_backend, too_deep
+from mock_server.web.faults import DROP_HEADER
+from mock_server.web.wire import epoch_millis
 
 __all__ = ["Journal", "install", "journal_for", "key_fingerprint", "record_exchange"]
 

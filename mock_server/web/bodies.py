@@ -13,12 +13,11 @@ from typing import Any, cast
 from flask import Response, current_app, request
 
 import schemas
-
-from . import jsonenc
-from .backend import MidjourneyBackend
-from .config import Config
-from .errors import ApiError, InvalidRequest, UnsupportedMediaType
-from .render import error_body
+from mock_server.config import Config
+from mock_server.domain.lifecycle import MidjourneyBackend
+from mock_server.errors import ApiError, InvalidRequest, UnsupportedMediaType
+from mock_server.web import jsonenc
+from mock_server.web.wire import error_body
 
 __all__ = [
     "current_backend",

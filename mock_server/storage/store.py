@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
-from .models import Account, Task
+from mock_server.records import Account, Task
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .hooks import HookAttempt
+    from mock_server.config import Config
+    from mock_server.delivery.dispatcher import HookAttempt
 
 __all__ = ["MemoryStore", "Store", "store_for"]
 
@@ -69,7 +69,7 @@ class Store(Protocol):
 def store_for(config: Config) -> Store:
     """The store a config asks for: its `state_file` (SQLite), or memory."""
     if config.state_file:
-        from .sqlite_store import SqliteStore
+        from mock_server.storage.sqlite import SqliteStore
 
         return SqliteStore(config.state_file)
     return MemoryStore()

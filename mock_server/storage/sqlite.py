@@ -29,9 +29,9 @@ from dataclasses import fields
 from os import PathLike, fspath
 from typing import Any, Generic, TypeVar, cast
 
-from .config import ConfigError
-from .hooks import HookAttempt
-from .models import Account, Task, TaskStatus
+from mock_server.config import ConfigError
+from mock_server.delivery.dispatcher import HookAttempt
+from mock_server.records import Account, Task, TaskStatus
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 

@@ -16,13 +16,13 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, request
 
-from .backend import MidjourneyBackend
-from .errors import InvalidRequest, NotFound, Unauthorized
-from .http import current_backend, json_response, read_json_body, validated
-from .journal import journal_for
-from .models import Account, Task
-from .render import epoch_millis, task_item
-from .scenario import load_scenario, player_for
+from mock_server.domain.lifecycle import MidjourneyBackend
+from mock_server.domain.scenario import load_scenario, player_for
+from mock_server.errors import InvalidRequest, NotFound, Unauthorized
+from mock_server.records import Account, Task
+from mock_server.web.bodies import current_backend, json_response, read_json_body, validated
+from mock_server.web.journal import journal_for
+from mock_server.web.wire import epoch_millis, task_item
 
 __all__ = [
     "TOKEN_HEADER",

@@ -11,18 +11,18 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from . import cors, journal
-from .api import blueprint as api_blueprint
-from .backend import MidjourneyBackend
-from .cdn import blueprint as cdn_blueprint
-from .config import Config
-from .control import blueprint as control_blueprint
-from .errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
-from .fault_http import drop_answer_if_asked, inject_fault
-from .guard import GUARD_KEY, ControlGuard, check_control_request
-from .hooks import HookDispatcher
-from .http import EXTENSION_KEY, current_backend, error_response
-from .ui import blueprint as ui_blueprint
+from mock_server.config import Config
+from mock_server.delivery.dispatcher import HookDispatcher
+from mock_server.domain.lifecycle import MidjourneyBackend
+from mock_server.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
+from mock_server.web import cors, journal
+from mock_server.web.bodies import EXTENSION_KEY, current_backend, error_response
+from mock_server.web.cdn import blueprint as cdn_blueprint
+from mock_server.web.control import blueprint as control_blueprint
+from mock_server.web.dashboard import blueprint as ui_blueprint
+from mock_server.web.faults import drop_answer_if_asked, inject_fault
+from mock_server.web.guard import GUARD_KEY, ControlGuard, check_control_request
+from mock_server.web.provider import blueprint as api_blueprint
 
 __all__ = ["create_app"]
 

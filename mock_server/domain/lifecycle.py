@@ -15,9 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .clock import ManualClock
-from .config import Config, key_problem
-from .errors import (
+from mock_server.config import Config, key_problem
+from mock_server.domain.clock import ManualClock
+from mock_server.domain.faults import FaultInjector
+from mock_server.domain.prompt import parse_prompt
+from mock_server.domain.scheduler import Scheduler
+from mock_server.errors import (
     ConcurrencyLimit,
     Conflict,
     InvalidRequest,
@@ -25,14 +28,11 @@ from .errors import (
     QuotaNotEnough,
     Unauthorized,
 )
-from .faults import FaultInjector
-from .models import Account, Task, TaskStatus
-from .prompt import parse_prompt
-from .scheduler import Scheduler
-from .store import Store, store_for
+from mock_server.records import Account, Task, TaskStatus
+from mock_server.storage.store import Store, store_for
 
 if TYPE_CHECKING:
-    from .hooks import HookDispatcher
+    from mock_server.delivery.dispatcher import HookDispatcher
 
 __all__ = ["MidjourneyBackend", "SubmitRequest", "TaskListener", "TaskPlanner", "timeout_reason"]
 

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .clock import Clock
+from mock_server.domain.clock import Clock
 
 __all__ = ["ENDPOINTS", "Fault", "FaultInjector"]
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from .control import TOKEN_HEADER
+from mock_server.web.control import TOKEN_HEADER
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
 
-    from .backend import MidjourneyBackend
+    from mock_server.domain.lifecycle import MidjourneyBackend
 
 __all__ = ["ControlError", "MockController", "http_transport", "test_client_transport"]
 
@@ -227,7 +227,7 @@ class MockController:
     def load_scenario(self, source: Any) -> dict[str, Any]:
         """Play a scenario (a shipped name, a file path or a document) from now on; it
         replaces the one before. Files are read here, so a server need not see them."""
-        from .scenario import Scenario, load_scenario, shipped_scenarios
+        from mock_server.domain.scenario import Scenario, load_scenario, shipped_scenarios
 
         if isinstance(source, str) and source in shipped_scenarios():
             body: dict[str, Any] = {"name": source}

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from .clock import ManualClock
-from .config import DEFAULT_BASE_URL, Config
-from .controller import MockController, http_transport
-from .inprocess import mock_midjourney
-from .receiver import HookReceiverServer
-from .scenario import Scenario, load_scenario
-from .server import MockServer
+from mock_server.config import DEFAULT_BASE_URL, Config
+from mock_server.domain.clock import ManualClock
+from mock_server.domain.scenario import Scenario, load_scenario
+from mock_server.modes.inprocess import mock_midjourney
+from mock_server.modes.server import MockServer
+from mock_server.testing.controller import MockController, http_transport
+from mock_server.testing.receiver import HookReceiverServer
 
 TEST_API_KEY = "mj-test-key"
 TEST_QUOTA = 1_000_000

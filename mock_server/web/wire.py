@@ -12,11 +12,11 @@ from typing import Any
 
 import orjson
 
-from . import jsonenc
-from .config import Config
-from .errors import ApiError
-from .images import GRID_NAME, IMAGE_NAMES
-from .models import Task, TaskStatus
+from mock_server.config import Config
+from mock_server.errors import ApiError
+from mock_server.records import Task, TaskStatus
+from mock_server.web import jsonenc
+from mock_server.web.images import GRID_NAME, IMAGE_NAMES
 
 __all__ = [
     "ITEM_CACHE_SIZE",

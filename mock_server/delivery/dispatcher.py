@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from .delivery_queue import LaneExecutor, Watchdog, lane_key
-from .errors import NotFound
-from .guard import reaches_this_mock
-from .models import Task
-from .render import epoch_millis, hook_payload
+from mock_server.delivery.lanes import LaneExecutor, Watchdog, lane_key
+from mock_server.errors import NotFound
+from mock_server.records import Task
+from mock_server.web.guard import reaches_this_mock
+from mock_server.web.wire import epoch_millis, hook_payload
 
 if TYPE_CHECKING:
-    from .backend import MidjourneyBackend
+    from mock_server.domain.lifecycle import MidjourneyBackend
 
 __all__ = [
     "DeliveryResult",
@@ -96,7 +96,7 @@ class HookAttempt:
 
 
 def user_agent() -> str:
-    from .control import mock_version
+    from mock_server.web.control import mock_version
 
     return f"mj-mock/{mock_version()} (hook delivery)"
 

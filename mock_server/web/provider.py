@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from . import jsonenc
-from .backend import MidjourneyBackend, SubmitRequest
-from .errors import Unauthorized
-from .http import current_backend, json_response, read_json_body, validated
-from .per_backend import PerBackend
-from .render import ItemCache, job_status_body, submit_success_body
+from mock_server.domain.lifecycle import MidjourneyBackend, SubmitRequest
+from mock_server.domain.per_backend import PerBackend
+from mock_server.errors import Unauthorized
+from mock_server.web import jsonenc
+from mock_server.web.bodies import current_backend, json_response, read_json_body, validated
+from mock_server.web.wire import ItemCache, job_status_body, submit_success_body
 
 __all__ = [
     "STATUS_PATH",

@@ -22,12 +22,12 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from .backend import MidjourneyBackend
-from .cdn import CDN_PREFIX
-from .control import clock_view, key_view, mock_version, public, task_view
-from .errors import InvalidRequest, NotFound
-from .http import current_backend, json_response
-from .models import Task, TaskStatus
+from mock_server.domain.lifecycle import MidjourneyBackend
+from mock_server.errors import InvalidRequest, NotFound
+from mock_server.records import Task, TaskStatus
+from mock_server.web.bodies import current_backend, json_response
+from mock_server.web.cdn import CDN_PREFIX
+from mock_server.web.control import clock_view, key_view, mock_version, public, task_view
 
 __all__ = ["DEFAULT_PER_PAGE", "MAX_PER_PAGE", "blueprint", "dashboard_data", "display_url"]
 
@@ -49,7 +49,9 @@ blueprint = Blueprint("dashboard", __name__, url_prefix="/ui")
 
 
 def _asset(name: str) -> bytes:
-    return resources.files("mock_server").joinpath("dashboard").joinpath(name).read_bytes()
+    return (
+        resources.files("mock_server.web").joinpath("dashboard_files").joinpath(name).read_bytes()
+    )
 
 
 def _static(body: bytes, mimetype: str) -> Response:

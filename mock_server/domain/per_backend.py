@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from .backend import MidjourneyBackend
+    from mock_server.domain.lifecycle import MidjourneyBackend
 
 __all__ = ["PerBackend"]
 

@@ -21,18 +21,18 @@ from urllib.parse import urlsplit
 import requests
 import responses
 
-from .app import create_app
-from .backend import MidjourneyBackend
-from .cdn import CDN_PREFIX
-from .clock import ManualClock
-from .config import DEFAULT_BASE_URL, Config
-from .controller import MockController, test_client_transport
-from .fastpath import FastPath
-from .fault_http import DROP_HEADER
-from .hooks import DeliveryResult, HookDispatcher, HttpHookSender
-from .intercept_httpx import Answer, HttpxInterceptor, httpx_available
-from .offline_guard import HostGuard, NotIntercepted
-from .scenario import ScenarioSource, load_scenario, player_for
+from mock_server.config import DEFAULT_BASE_URL, Config
+from mock_server.delivery.dispatcher import DeliveryResult, HookDispatcher, HttpHookSender
+from mock_server.domain.clock import ManualClock
+from mock_server.domain.lifecycle import MidjourneyBackend
+from mock_server.domain.scenario import ScenarioSource, load_scenario, player_for
+from mock_server.modes.intercept_httpx import Answer, HttpxInterceptor, httpx_available
+from mock_server.modes.offline_guard import HostGuard, NotIntercepted
+from mock_server.testing.controller import MockController, test_client_transport
+from mock_server.web.app import create_app
+from mock_server.web.cdn import CDN_PREFIX
+from mock_server.web.fastpath import FastPath
+from mock_server.web.faults import DROP_HEADER
 
 __all__ = ["HookReceiver", "InProcessController", "mock_midjourney"]
 

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request
 
-from .errors import Forbidden, UnsupportedMediaType
+from mock_server.errors import Forbidden, UnsupportedMediaType
 
 __all__ = [
     "GUARD_KEY",

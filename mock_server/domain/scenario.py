@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 import schemas
-
-from .backend import MidjourneyBackend, timeout_reason
-from .errors import InvalidRequest, NotFound
-from .models import Task, TaskStatus
-from .per_backend import PerBackend
-from .render import epoch_millis
+from mock_server.domain.lifecycle import MidjourneyBackend, timeout_reason
+from mock_server.domain.per_backend import PerBackend
+from mock_server.errors import InvalidRequest, NotFound
+from mock_server.records import Task, TaskStatus
+from mock_server.web.wire import epoch_millis
 
 __all__ = [
     "Scenario",

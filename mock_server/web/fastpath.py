@@ -24,11 +24,11 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from .api import STATUS_PATH, SUBMIT_PATH, job_status_answer, submit_answer
-from .backend import MidjourneyBackend
-from .errors import ApiError
-from .http import parse_json_body
-from .journal import record_exchange
+from mock_server.domain.lifecycle import MidjourneyBackend
+from mock_server.errors import ApiError
+from mock_server.web.bodies import parse_json_body
+from mock_server.web.journal import record_exchange
+from mock_server.web.provider import STATUS_PATH, SUBMIT_PATH, job_status_answer, submit_answer
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
