@@ -1,15 +1,17 @@
-"""The records the backend keeps: accounts and tasks.
+"""The records the mock keeps: accounts, tasks, hook attempts, faults, request entries.
 
-Plain dataclasses with no behaviour beyond small derived properties, so any store (memory now,
-SQLite later) can persist them field by field.
+Plain data with no behaviour beyond small derived properties, at the bottom of the package: the
+domain makes them, both stores persist them field by field, and `web.wire` alone turns them
+into wire shapes (no record renders itself).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any, TypedDict
 
-__all__ = ["Account", "Task", "TaskStatus"]
+__all__ = ["Account", "Fault", "HookAttempt", "RequestRecord", "Task", "TaskStatus"]
 
 
 class TaskStatus(IntEnum):
@@ -62,3 +64,54 @@ class Task:
     @property
     def finished(self) -> bool:
         return self.status != TaskStatus.IN_PROGRESS
+
+
+@dataclass
+class HookAttempt:
+    """One hook POST (or its plan): a row of the hook journal (`GET /__mock/hooks`)."""
+
+    hook_id: str
+    task_id: str
+    url: str
+    attempt: int
+    payload: dict[str, Any]
+    scheduled_at: float
+    generation: int
+    sent_at: float | None = None
+    response_status: int | None = None
+    error: str | None = None
+    duration_ms: float | None = None
+    outcome: str = "pending"
+
+
+@dataclass
+class Fault:
+    """One installed fault (`POST /__mock/faults`); `domain.faults` decides who gets it."""
+
+    fault_id: str
+    kind: str
+    endpoint: str = "*"
+    status: int | None = None
+    latency: float | None = None
+    remaining: int | None = 1
+    probability: float | None = None
+    hits: int = 0
+
+    def matches(self, endpoint: str) -> bool:
+        if self.endpoint == "*":
+            return endpoint in ("submit-jobs", "job-status")
+        return self.endpoint == endpoint
+
+
+class RequestRecord(TypedDict):
+    """One entry of the request journal (`GET /__mock/requests`), as `web.journal` keeps it."""
+
+    at: int
+    method: str
+    path: str
+    endpoint: str
+    keyFingerprint: str | None
+    body: Any
+    status: int
+    dropped: bool
+    answer: Any

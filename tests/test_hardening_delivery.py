@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from mock_server import Config, HookPolicy, ManualClock, MockServer, RealClock
-from mock_server.delivery.dispatcher import HttpHookSender
 from mock_server.delivery.lanes import LaneExecutor, lane_key
+from mock_server.delivery.sender import HttpHookSender
 from mock_server.modes.inprocess import mock_midjourney
 from mock_server.testing.receiver import HookReceiverServer
 

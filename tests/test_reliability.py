@@ -22,7 +22,7 @@ from flask import Flask
 
 import schemas
 from mock_server import Config, ManualClock, MidjourneyBackend, MockServer, create_app
-from mock_server.domain import lifecycle as backend_module
+from mock_server.domain import ledger as backend_module
 from mock_server.errors import Unauthorized
 from mock_server.web.control import TOKEN_HEADER
 

@@ -1,7 +1,7 @@
 """hookUrl callbacks: one POST per finished task, retried with backoff, every attempt journaled.
 
 Attempts are scheduled on the backend's clock, so a manual-clock test sees the retry schedule
-when it advances time. In server mode per-receiver lanes do the sending (`delivery_queue`), so
+when it advances time. In server mode per-receiver lanes do the sending (`delivery.lanes`), so
 no API request thread ever waits on a receiver and a receiver that never answers delays only its
 own hooks; each attempt's timeout is a wall-clock total. In-process, sending happens inside
 `advance`, in task order, which makes delivery deterministic. Delivery is at least once: a
@@ -16,160 +16,32 @@ attempt recorded yet, gets its first one. At least once holds across restarts to
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
-from mock_server.delivery.lanes import LaneExecutor, Watchdog, lane_key
+from mock_server.delivery.lanes import LaneExecutor, lane_key
+from mock_server.delivery.policy import backoff, refusal
+from mock_server.delivery.sender import HookSender, HttpHookSender, user_agent
 from mock_server.errors import NotFound
-from mock_server.records import Task
-from mock_server.web.guard import reaches_this_mock
-from mock_server.web.wire import epoch_millis, hook_payload
+from mock_server.records import HookAttempt, Task
+from mock_server.web.wire import hook_payload
 
 if TYPE_CHECKING:
     from mock_server.domain.lifecycle import MidjourneyBackend
 
-__all__ = [
-    "DeliveryResult",
-    "HookAttempt",
-    "HookDispatcher",
-    "HookSender",
-    "HttpHookSender",
-    "user_agent",
-]
+__all__ = ["HookDispatcher"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DeliveryResult:
-    status: int | None
-    error: str | None
-    duration: float
-
-
-class HookSender(Protocol):
-    def __call__(
-        self, url: str, body: bytes, headers: dict[str, str], timeout: float
-    ) -> DeliveryResult: ...
-
-
-@dataclass
-class HookAttempt:
-    """One POST (or its plan): the journal row of `GET /__mock/hooks`."""
-
-    hook_id: str
-    task_id: str
-    url: str
-    attempt: int
-    payload: dict[str, Any]
-    scheduled_at: float
-    generation: int
-    sent_at: float | None = None
-    response_status: int | None = None
-    error: str | None = None
-    duration_ms: float | None = None
-    outcome: str = "pending"
-
-    def view(self) -> dict[str, Any]:
-        return {
-            "id": self.hook_id,
-            "taskId": self.task_id,
-            "url": self.url,
-            "attempt": self.attempt,
-            "payload": self.payload,
-            "scheduledAt": epoch_millis(self.scheduled_at),
-            "sentAt": None if self.sent_at is None else epoch_millis(self.sent_at),
-            "responseStatus": self.response_status,
-            "error": self.error,
-            "durationMs": self.duration_ms,
-            "outcome": self.outcome,
-        }
-
-
-def user_agent() -> str:
-    from mock_server.web.control import mock_version
-
-    return f"mj-mock/{mock_version()} (hook delivery)"
-
-
-class HttpHookSender:
-    """POSTs over HTTP (`http.client`, no proxies, no redirects followed), reading at most
-    `max_response_bytes` of the answer. `timeout` is a wall-clock total for the whole attempt,
-    enforced by a watchdog that shuts the socket: a receiver that answers 10 MB, never stops
-    talking or drips a byte at a time costs the mock the attempt's timeout and no more."""
-
-    def __init__(self, max_response_bytes: int) -> None:
-        self._max_bytes = max_response_bytes
-        self._watchdog = Watchdog()
-
-    def __call__(
-        self, url: str, body: bytes, headers: dict[str, str], timeout: float
-    ) -> DeliveryResult:
-        import http.client
-        import ssl
-
-        started = time.monotonic()
-        expired = threading.Event()
-        try:
-            parts = urlsplit(url)
-            host, port = parts.hostname or "", parts.port
-        except ValueError as exc:
-            return DeliveryResult(None, _short_error(exc), _since(started))
-        connection: http.client.HTTPConnection
-        if parts.scheme == "https":
-            connection = http.client.HTTPSConnection(
-                host, port, timeout=timeout, context=ssl.create_default_context()
-            )
-        else:
-            connection = http.client.HTTPConnection(host, port, timeout=timeout)
-
-        def cut() -> None:
-            expired.set()
-            sock = connection.sock
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-        cancel = self._watchdog.arm(started + timeout, cut)
-        try:
-            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            connection.request("POST", target, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read(self._max_bytes)
-            status = response.status
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            if expired.is_set() or isinstance(exc, TimeoutError):
-                return DeliveryResult(None, f"timed out after {timeout:g} s", _since(started))
-            return DeliveryResult(None, _short_error(exc), _since(started))
-        finally:
-            cancel()
-            connection.close()
-        if expired.is_set():
-            return DeliveryResult(None, f"timed out after {timeout:g} s", _since(started))
-        return DeliveryResult(status, None, _since(started))
 
 
 def _hook_number(hook_id: str) -> int:
     number = hook_id.removeprefix("hook-")
     return int(number) if number.isdigit() else 0
-
-
-def _since(started: float) -> float:
-    return round((time.monotonic() - started) * 1000, 3)
-
-
-def _short_error(exc: Exception) -> str:
-    text = f"{type(exc).__name__}: {exc}"
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 class HookDispatcher:
@@ -299,13 +171,15 @@ class HookDispatcher:
     # -- delivery -------------------------------------------------------------------------
 
     def _start(self, task_id: str, url: str, payload: dict[str, Any]) -> HookAttempt:
-        refusal = self._refusal(url)
+        with self._lock:
+            own = list(self._own_addresses)
+        refused = refusal(url, self._policy, own)
         with self._lock:
             record = self._new_record(task_id, url, 1, payload, self._backend.clock.now())
-            if refusal is not None:
-                record.outcome, record.error = "refused", refusal
+            if refused is not None:
+                record.outcome, record.error = "refused", refused
             self._save(record)
-        if refusal is None:
+        if refused is None:
             self._schedule(record)
         return record
 
@@ -347,31 +221,6 @@ class HookDispatcher:
             action()
         except Exception:
             log.exception("could not write the hook journal to the store")
-
-    def _refusal(self, url: str) -> str | None:
-        try:
-            parts = urlsplit(url)
-            host = parts.hostname
-        except ValueError:
-            return "not a valid URL"
-        if parts.scheme not in ("http", "https") or not host:
-            return "only http and https URLs are delivered"
-        allowed = self._policy.allowed_hosts
-        if allowed is not None and host not in allowed:
-            return f"host {host!r} is not in the allow-list"
-        if not self._policy.allow_self:
-            try:
-                port = parts.port or (443 if parts.scheme == "https" else 80)
-            except ValueError:
-                return "not a valid URL"
-            with self._lock:
-                own = list(self._own_addresses)
-            if reaches_this_mock(host, port, own):
-                return (
-                    f"{host}:{port} is the mock's own address: a hook there could drive its "
-                    "control API (set hooks.allow_self to deliver it anyway)"
-                )
-        return None
 
     def _schedule(self, record: HookAttempt) -> None:
         self._backend.schedule(record.scheduled_at, lambda: self._due(record))
@@ -425,7 +274,7 @@ class HookDispatcher:
                 self._save(record)
                 return
             record.outcome = "retrying"
-            delay = self._backoff(record.attempt) / self._backend.config.time_scale
+            delay = backoff(record.attempt, self._policy) / self._backend.config.time_scale
             # On a manual clock the schedule counts from the attempt's due time, so it does not
             # depend on how long the POST took; on wall time, from the failure.
             base = record.scheduled_at if clock.manual else clock.now()
@@ -435,10 +284,3 @@ class HookDispatcher:
             # Together: a crash never leaves a `retrying` row without its next attempt.
             self._save(record, retry)
         self._schedule(retry)
-
-    def _backoff(self, attempt: int) -> float:
-        """Seconds before retry number `attempt`; past the configured list, keep doubling."""
-        steps = self._policy.backoff_seconds or (1.0,)
-        if attempt <= len(steps):
-            return float(steps[attempt - 1])
-        return float(steps[-1] * 2 ** (attempt - len(steps)))

@@ -10,46 +10,15 @@ import itertools
 import random
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from mock_server.domain.clock import Clock
+from mock_server.records import Fault
 
-__all__ = ["ENDPOINTS", "Fault", "FaultInjector"]
+__all__ = ["ENDPOINTS", "FaultInjector"]
 
 # Where a fault may apply; "*" means both provider endpoints (not the CDN).
 ENDPOINTS = ("*", "submit-jobs", "job-status", "cdn")
-
-
-@dataclass
-class Fault:
-    fault_id: str
-    kind: str
-    endpoint: str = "*"
-    status: int | None = None
-    latency: float | None = None
-    remaining: int | None = 1
-    probability: float | None = None
-    hits: int = 0
-
-    def matches(self, endpoint: str) -> bool:
-        if self.endpoint == "*":
-            return endpoint in ("submit-jobs", "job-status")
-        return self.endpoint == endpoint
-
-    def view(self) -> dict[str, Any]:
-        view: dict[str, Any] = {"id": self.fault_id, "kind": self.kind}
-        if self.status is not None:
-            view["status"] = self.status
-        if self.latency is not None:
-            view["latency"] = self.latency
-        view.update(
-            remaining=self.remaining,
-            probability=self.probability,
-            endpoint=self.endpoint,
-            hits=self.hits,
-        )
-        return view
 
 
 class FaultInjector:

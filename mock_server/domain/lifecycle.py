@@ -1,38 +1,31 @@
-"""The fake Midjourney service: accounts, the quota ledger, tasks and their lifecycle.
+"""The fake Midjourney service: tasks and their lifecycle, over the ledger and the timeline.
 
-No Flask and no HTTP here, so the server, the in-process mode and the control API all drive one
-implementation. One re-entrant lock serialises every state change: concurrent submits cannot
-oversell quota or exceed the in-progress limit, and no reader ever sees a half-finished task.
+`MidjourneyBackend` plans each submitted task's outcome, stores it, and finishes it when the
+clock reaches its due time (or a control call forces it). The money rules are `domain.ledger`,
+the clock-advance barrier `domain.timeline`, persistence `mock_server.storage`. No Flask and no
+HTTP here, so the server, the in-process mode and the control API all drive one implementation.
+One re-entrant lock serialises every state change: concurrent submits cannot oversell quota or
+exceed the in-progress limit, and no reader ever sees a half-finished task.
 """
 
 from __future__ import annotations
 
-import hmac
 import random
 import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from mock_server.config import Config, key_problem
+from mock_server.config import Config
+from mock_server.domain import ledger
 from mock_server.domain.clock import ManualClock
 from mock_server.domain.faults import FaultInjector
 from mock_server.domain.prompt import parse_prompt
 from mock_server.domain.scheduler import Scheduler
-from mock_server.errors import (
-    ConcurrencyLimit,
-    Conflict,
-    InvalidRequest,
-    NotFound,
-    QuotaNotEnough,
-    Unauthorized,
-)
+from mock_server.domain.timeline import Deliveries, advance_to
+from mock_server.errors import Conflict, InvalidRequest, NotFound
 from mock_server.records import Account, Task, TaskStatus
 from mock_server.storage.store import Store, store_for
-
-if TYPE_CHECKING:
-    from mock_server.delivery.dispatcher import HookDispatcher
 
 __all__ = ["MidjourneyBackend", "SubmitRequest", "TaskListener", "TaskPlanner", "timeout_reason"]
 
@@ -71,10 +64,10 @@ class MidjourneyBackend:
         self._scheduler = Scheduler()
         self._rng = random.Random(self.config.seed)
         self._seq = 0
-        self._in_progress: dict[str, set[str]] = {}
+        self._in_progress = ledger.InProgress()
         self._listeners: list[TaskListener] = []
         self._reset_listeners: list[Callable[[], None]] = []
-        self.hooks: HookDispatcher | None = None
+        self.hooks: Deliveries | None = None
         self.planner: TaskPlanner | None = None
         self.faults = FaultInjector(self.config.seed)
         # True when the store already held state: the hook dispatcher then resumes its journal.
@@ -84,30 +77,14 @@ class MidjourneyBackend:
     # -- accounts ---------------------------------------------------------------------------
 
     def authenticate(self, api_key: str | None) -> str:
-        """The account's key, or Unauthorized: one lookup by key (a dict, or SQLite's primary
-        key), so 20k keys cost what one does. A hash lookup leaks no more about other keys than
-        the constant-time scan it replaces did in practice; the final compare is constant-time."""
-        if not api_key:
-            raise Unauthorized("missing API-KEY header")
+        """The account's key, or Unauthorized (see `ledger.authenticate`)."""
         with self._lock:
-            account = self._store.get_account(api_key)
-        given = api_key.encode("utf-8", "surrogateescape")
-        if account is None or not hmac.compare_digest(account.key.encode("utf-8"), given):
-            raise Unauthorized("invalid API-KEY")
-        return account.key
+            return ledger.authenticate(self._store, api_key)
 
     def add_key(self, key: str, quota: int) -> Account:
         """Create an account, or set an existing one's balance (a top-up or a drain)."""
-        if not key or quota < 0:
-            raise InvalidRequest("key must be non-empty and quota >= 0")
-        problem = key_problem(key)
-        if problem is not None:
-            raise InvalidRequest(f"key {key[:100]!r}: {problem}")
         with self._lock:
-            account = self._store.get_account(key) or Account(key=key, balance=0)
-            account.balance = quota
-            self._store.save_account(account)
-            return account
+            return ledger.set_balance(self._store, key, quota)
 
     def accounts(self) -> list[Account]:
         with self._lock:
@@ -123,7 +100,7 @@ class MidjourneyBackend:
     def in_progress_count(self, key: str) -> int:
         with self._lock:
             self._run_due()
-            return len(self._in_progress.get(key, ()))
+            return self._in_progress.count(key)
 
     # -- the two provider endpoints ---------------------------------------------------------
 
@@ -131,31 +108,16 @@ class MidjourneyBackend:
         cfg = self.config
         with self._lock:
             self._run_due()
-            account = self._store.get_account(api_key)
-            if account is None:
-                raise Unauthorized("invalid API-KEY")
+            account = ledger.admit(self._store, cfg, self._in_progress, api_key, request.mode)
             cost = cfg.mode_costs.get(request.mode, 0)
-            # [decision] an empty wallet is the more lasting condition, so 1001 wins over 1002.
-            if account.balance < cost:
-                raise QuotaNotEnough(
-                    f"quota not enough: this {request.mode} task costs {cost}, "
-                    f"balance is {account.balance}"
-                )
-            running = self._in_progress.setdefault(api_key, set())
-            if len(running) >= cfg.max_in_progress:
-                raise ConcurrencyLimit(
-                    f"concurrency limit: {cfg.max_in_progress} tasks already in progress"
-                )
             task = self._new_task(api_key, request, cost)
             if self.planner is not None:
                 self.planner(task)
             # One transaction: a crash never leaves the balance charged without its task.
             with self._store.transaction():
-                account.balance -= cost
-                account.charged += cost
-                self._store.save_account(account)
+                ledger.charge(self._store, account, cost)
                 self._store.add_task(task)
-            running.add(task.task_id)
+            self._in_progress.add(task)
             self._schedule_outcome(task)
             return task
 
@@ -188,10 +150,8 @@ class MidjourneyBackend:
     def advance(self, seconds: float) -> float:
         """Move a manual clock forward, running each due event at its own time, in order.
 
-        Time does not pass a point where a failed in-flight hook delivery would retry until
-        that delivery is done, so retries land inside the window, in order; the lock is
-        released while waiting, so a receiver may call the API meanwhile.
-        """
+        Waits for in-flight hook deliveries where a retry could fall inside the window
+        (`timeline.advance_to`)."""
         clock = self.clock
         if not isinstance(clock, ManualClock):
             raise Conflict("the clock is not manual; start the mock with a manual clock")
@@ -199,31 +159,14 @@ class MidjourneyBackend:
             raise InvalidRequest("seconds must be >= 0")
         with self._lock:
             target = clock.now() + seconds
-        hooks = self.hooks
-        wait_for_hooks = hooks is not None
-        while True:
-            with self._lock:
-                must_wait = False
-                if wait_for_hooks and hooks is not None:
-                    next_due = self._scheduler.next_due()
-                    limit = target if next_due is None else min(target, next_due)
-                    horizon = hooks.retry_horizon()
-                    must_wait = horizon is not None and horizon <= limit
-                if not must_wait:
-                    event = self._scheduler.pop_due_event(target)
-                    if event is not None:
-                        at, action = event
-                        if at > clock.now():
-                            clock.set(at)
-                        action()
-                        continue
-                    if not (wait_for_hooks and hooks is not None and hooks.busy()):
-                        clock.set(max(target, clock.now()))
-                        return target
-            # Outside the lock: a receiver may call the API while we wait for it. The advance
-            # returns only once the deliveries it started are done, as in-process.
-            assert hooks is not None
-            wait_for_hooks = hooks.wait_idle(timeout=self.config.hooks.attempt_timeout + 5)
+        return advance_to(
+            target,
+            clock=clock,
+            lock=self._lock,
+            scheduler=self._scheduler,
+            deliveries=self.hooks,
+            wait_timeout=self.config.hooks.attempt_timeout + 5,
+        )
 
     def complete(self, task_id: str) -> Task:
         """Force success now, whatever was planned (a control-API power)."""
@@ -287,7 +230,7 @@ class MidjourneyBackend:
         with self._lock:
             self._listeners.append(listener)
 
-    def attach_hooks(self, hooks: HookDispatcher) -> None:
+    def attach_hooks(self, hooks: Deliveries) -> None:
         """Wire a hook dispatcher in: finished tasks feed it, a reset clears its journal."""
         with self._lock:
             if self.hooks is not None:
@@ -312,8 +255,7 @@ class MidjourneyBackend:
         with self._lock:
             with self._store.transaction():
                 self._store.clear()
-                for key, quota in self.config.api_keys.items():
-                    self._store.save_account(Account(key=key, balance=quota))
+                ledger.seed_accounts(self._store, self.config)
             self._scheduler.clear()
             self._in_progress.clear()
             self._rng = random.Random(self.config.seed)
@@ -346,15 +288,13 @@ class MidjourneyBackend:
                 stamp = max(task.created_at, task.finished_at or task.created_at)
                 latest = stamp if latest is None else max(latest, stamp)
                 if not task.finished:
-                    self._in_progress.setdefault(task.api_key, set()).add(task.task_id)
+                    self._in_progress.add(task)
                     self._schedule_outcome(task)
                 else:
                     self._schedule_expiry(task)
             self._rng = random.Random(f"{self.config.seed}:{self._seq}")
             with store.transaction():
-                for key, quota in self.config.api_keys.items():
-                    if key not in known:
-                        store.save_account(Account(key=key, balance=quota))
+                ledger.seed_accounts(store, self.config, known)
             clock = self.clock
             if isinstance(clock, ManualClock) and latest is not None and latest > clock.now():
                 clock.set(latest)
@@ -391,15 +331,9 @@ class MidjourneyBackend:
         # One transaction: the refund and the status land together. Listeners run after it
         # (they take the hook dispatcher's lock, which a store transaction must not wait for).
         with self._store.transaction():
-            if status == TaskStatus.FAILED and self.config.refund_failed and not task.refunded:
-                account = self._store.get_account(task.api_key)
-                if account is not None:
-                    account.balance += task.cost
-                    account.refunded += task.cost
-                    self._store.save_account(account)
-                task.refunded = True
+            ledger.refund(self._store, self.config, task)
             self._store.save_task(task)
-        self._in_progress.get(task.api_key, set()).discard(task.task_id)
+        self._in_progress.discard(task)
         self._schedule_expiry(task)
         for listener in list(self._listeners):
             listener(task)

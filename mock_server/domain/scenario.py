@@ -24,7 +24,6 @@ from mock_server.domain.lifecycle import MidjourneyBackend, timeout_reason
 from mock_server.domain.per_backend import PerBackend
 from mock_server.errors import InvalidRequest, NotFound
 from mock_server.records import Task, TaskStatus
-from mock_server.web.wire import epoch_millis
 
 __all__ = [
     "Scenario",
@@ -207,37 +206,11 @@ class ScenarioPlayer:
         task.planned_reason = rule.get("reason")
         task.due_at = task.created_at + float(rule["after"]) / scale
 
-    def view(self) -> dict[str, Any]:
-        """The `control_scenario` answer: what plays, which tasks took which rule, and the
-        expected hook deliveries beside the journal's."""
+    def snapshot(self) -> tuple[Scenario | None, list[tuple[str, str, int | None]], float | None]:
+        """What plays, the tasks submitted since (id, key, rule index) and when it started:
+        one consistent look, for `web.wire.scenario_view`."""
         with self._lock:
-            scenario = self.scenario
-            submitted = list(self._submitted)
-            started = self.started_at
-        hooks = self._backend.hooks
-        attempts = hooks.attempts() if hooks is not None else []
-        expectations = []
-        for expected in scenario.expected_hooks if scenario is not None else []:
-            order = int(expected["order"])
-            task_id = submitted[order - 1][0] if order <= len(submitted) else None
-            actual = [
-                a.response_status
-                for a in attempts
-                if a.task_id == task_id and a.outcome != "pending"
-            ]
-            wanted = list(expected["statuses"])
-            expectations.append(
-                {"order": order, "expected": wanted, "actual": actual, "met": actual == wanted}
-            )
-        return {
-            "name": None if scenario is None else scenario.name,
-            "startedAt": None if started is None else epoch_millis(started),
-            "tasks": [
-                {"order": n, "taskId": task_id, "rule": rule}
-                for n, (task_id, _key, rule) in enumerate(submitted, start=1)
-            ],
-            "expectations": expectations,
-        }
+            return self.scenario, list(self._submitted), self.started_at
 
 
 def _matches(rule: Mapping[str, Any], task: Task, order: int, key_order: int) -> bool:

@@ -22,7 +22,8 @@ import requests
 import responses
 
 from mock_server.config import DEFAULT_BASE_URL, Config
-from mock_server.delivery.dispatcher import DeliveryResult, HookDispatcher, HttpHookSender
+from mock_server.delivery.dispatcher import HookDispatcher
+from mock_server.delivery.sender import DeliveryResult, HttpHookSender
 from mock_server.domain.clock import ManualClock
 from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.domain.scenario import ScenarioSource, load_scenario, player_for

@@ -21,12 +21,13 @@ from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import BaseWSGIServer, MultiSocketServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 
+from mock_server.addresses import is_loopback
 from mock_server.config import Config
 from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.errors import ApiError
 from mock_server.web.app import create_app
 from mock_server.web.fastpath import FastPath
-from mock_server.web.guard import GUARD_KEY, ControlGuard, is_loopback
+from mock_server.web.guard import GUARD_KEY, ControlGuard
 from mock_server.web.wire import error_body
 
 if TYPE_CHECKING:

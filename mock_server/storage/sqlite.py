@@ -30,8 +30,7 @@ from os import PathLike, fspath
 from typing import Any, Generic, TypeVar, cast
 
 from mock_server.config import ConfigError
-from mock_server.delivery.dispatcher import HookAttempt
-from mock_server.records import Account, Task, TaskStatus
+from mock_server.records import Account, HookAttempt, Task, TaskStatus
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 

@@ -17,7 +17,7 @@ from mock_server.records import Account, Task
 
 if TYPE_CHECKING:
     from mock_server.config import Config
-    from mock_server.delivery.dispatcher import HookAttempt
+    from mock_server.records import HookAttempt
 
 __all__ = ["MemoryStore", "Store", "store_for"]
 

@@ -8,30 +8,31 @@ stranger.
 
 from __future__ import annotations
 
-import functools
 import hmac
 from collections.abc import Callable, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, request
 
-from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.domain.scenario import load_scenario, player_for
 from mock_server.errors import InvalidRequest, NotFound, Unauthorized
-from mock_server.records import Account, Task
+from mock_server.records import HookAttempt
+from mock_server.version import mock_version
 from mock_server.web.bodies import current_backend, json_response, read_json_body, validated
 from mock_server.web.journal import journal_for
-from mock_server.web.wire import epoch_millis, task_item
+from mock_server.web.wire import (
+    clock_view,
+    fault_view,
+    hook_attempt_view,
+    key_view,
+    scenario_view,
+    task_view,
+)
 
 __all__ = [
     "TOKEN_HEADER",
     "blueprint",
-    "clock_view",
-    "key_view",
-    "mock_version",
     "public",
-    "task_view",
 ]
 
 TOKEN_HEADER = "X-Mock-Token"
@@ -40,63 +41,6 @@ Item = TypeVar("Item")
 View = TypeVar("View")
 
 blueprint = Blueprint("mock_control", __name__, url_prefix="/__mock")
-
-
-@functools.cache
-def mock_version() -> str:
-    """The installed version (read from package metadata once: it cost a fifth of a fixture)."""
-    try:
-        return version("midjourney-api-mock")
-    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "0+unknown"
-
-
-def _millis(seconds: float | None) -> int | None:
-    return None if seconds is None else epoch_millis(seconds)
-
-
-def task_view(task: Task, backend: MidjourneyBackend) -> dict[str, Any]:
-    return {
-        "taskId": task.task_id,
-        "apiKey": task.api_key,
-        "status": int(task.status),
-        "mode": task.mode,
-        "prompt": task.prompt,
-        "mjPrompt": task.mj_prompt,
-        "hookUrl": task.hook_url,
-        "timeout": task.timeout,
-        "cost": task.cost,
-        "createdAt": _millis(task.created_at),
-        "dueAt": _millis(task.due_at),
-        "finishedAt": _millis(task.finished_at),
-        "plannedStatus": int(task.planned_status),
-        "failReason": task.fail_reason,
-        "jobId": task.job_id,
-        "width": task.width,
-        "height": task.height,
-        "refunded": task.refunded,
-        "item": task_item(task, backend.config),
-    }
-
-
-def key_view(account: Account, backend: MidjourneyBackend) -> dict[str, Any]:
-    return {
-        "key": account.key,
-        "quota": account.balance,
-        "charged": account.charged,
-        "refunded": account.refunded,
-        "inProgress": backend.in_progress_count(account.key),
-    }
-
-
-def clock_view(backend: MidjourneyBackend) -> dict[str, Any]:
-    now = backend.clock.now()
-    return {
-        "now": now,
-        "nowMillis": epoch_millis(now),
-        "manual": backend.clock.manual,
-        "timeScale": backend.config.time_scale,
-    }
 
 
 def public(view: View) -> View:
@@ -244,11 +188,14 @@ def add_key() -> Response:
     return json_response(key_view(backend.add_key(body["key"], int(body["quota"])), backend))
 
 
+def _attempts() -> list[HookAttempt]:
+    hooks = current_backend().hooks
+    return hooks.attempts() if hooks is not None else []
+
+
 @blueprint.get("/hooks")
 def list_hooks() -> Response:
-    hooks = current_backend().hooks
-    attempts = hooks.attempts() if hooks is not None else []
-    return _listing("hooks", list(attempts), lambda attempt: attempt.view())
+    return _listing("hooks", _attempts(), hook_attempt_view)
 
 
 @blueprint.post("/hooks/<hook_id>/redeliver")
@@ -256,7 +203,7 @@ def redeliver_hook(hook_id: str) -> Response:
     hooks = current_backend().hooks
     if hooks is None:
         raise NotFound("hook delivery is not set up in this mock")
-    return json_response(hooks.redeliver(hook_id).view())
+    return json_response(hook_attempt_view(hooks.redeliver(hook_id)))
 
 
 @blueprint.get("/requests")
@@ -267,13 +214,13 @@ def list_requests() -> Response:
 @blueprint.get("/faults")
 def list_faults() -> Response:
     faults = current_backend().faults.faults()
-    return json_response({"faults": [fault.view() for fault in faults]})
+    return json_response({"faults": [fault_view(fault) for fault in faults]})
 
 
 @blueprint.post("/faults")
 def add_fault() -> Response:
     fault = current_backend().faults.add(_body("control_fault_request"))
-    return json_response(fault.view())
+    return json_response(fault_view(fault))
 
 
 @blueprint.delete("/faults")
@@ -284,7 +231,7 @@ def clear_faults() -> Response:
 
 @blueprint.get("/scenario")
 def get_scenario() -> Response:
-    return json_response(player_for(current_backend()).view())
+    return json_response(scenario_view(player_for(current_backend()), _attempts()))
 
 
 @blueprint.post("/scenario")
@@ -293,11 +240,11 @@ def start_scenario() -> Response:
     body = _body("control_scenario_request")
     player = player_for(current_backend())
     player.load(load_scenario(body["name"] if "name" in body else body["scenario"]))
-    return json_response(player.view())
+    return json_response(scenario_view(player, _attempts()))
 
 
 @blueprint.delete("/scenario")
 def unload_scenario() -> Response:
     player = player_for(current_backend())
     player.unload()
-    return json_response(player.view())
+    return json_response(scenario_view(player, _attempts()))

@@ -25,9 +25,11 @@ from werkzeug.exceptions import HTTPException
 from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.errors import InvalidRequest, NotFound
 from mock_server.records import Task, TaskStatus
+from mock_server.version import mock_version
 from mock_server.web.bodies import current_backend, json_response
 from mock_server.web.cdn import CDN_PREFIX
-from mock_server.web.control import clock_view, key_view, mock_version, public, task_view
+from mock_server.web.control import public
+from mock_server.web.wire import clock_view, fault_view, hook_attempt_view, key_view, task_view
 
 __all__ = ["DEFAULT_PER_PAGE", "MAX_PER_PAGE", "blueprint", "dashboard_data", "display_url"]
 
@@ -171,7 +173,7 @@ def dashboard_data(backend: MidjourneyBackend, args: Any) -> dict[str, Any]:
         "version": mock_version(),
         "clock": clock_view(backend),
         "keys": [key_view(account, backend) for account in backend.accounts()],
-        "faults": [fault.view() for fault in backend.faults.faults()],
+        "faults": [fault_view(fault) for fault in backend.faults.faults()],
         "counts": {
             "inProgress": counts[TaskStatus.IN_PROGRESS],
             "completed": counts[TaskStatus.COMPLETED],
@@ -187,7 +189,7 @@ def dashboard_data(backend: MidjourneyBackend, args: Any) -> dict[str, Any]:
         },
         "hooks": {
             "total": len(attempts),
-            "items": [attempt.view() for attempt in reversed(attempts[-hook_limit:])]
+            "items": [hook_attempt_view(attempt) for attempt in reversed(attempts[-hook_limit:])]
             if hook_limit
             else [],
         },

@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import Response, g, request
 
-from mock_server.domain.faults import Fault
 from mock_server.errors import ApiError
+from mock_server.records import Fault
 from mock_server.web.bodies import current_backend, error_response
 
 __all__ = ["DROP_HEADER", "MALFORMED_BODY", "drop_answer_if_asked", "inject_fault"]

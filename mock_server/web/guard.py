@@ -18,100 +18,29 @@ developer happens to visit must not reach it. Three checks, run before any contr
   that changes state (POST, PUT, PATCH, DELETE) must send `application/json`, or no body and no
   Content-Type at all; anything else is a 415.
 
-`reaches_this_mock` answers the same question for hookUrls: a hook aimed at the mock's own
-host:port (or any loopback alias of it) would let a submit reset the mock or complete another
-key's task, so the dispatcher refuses it unless `hooks.allow_self` is set.
+The same question for hookUrls (`mock_server.addresses.reaches_this_mock`) is asked by the
+hook policy (`delivery.policy`).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask import Flask, request
 
+from mock_server.addresses import is_loopback, normal_host, split_host
 from mock_server.errors import Forbidden, UnsupportedMediaType
 
 __all__ = [
     "GUARD_KEY",
     "ControlGuard",
     "check_control_request",
-    "is_loopback",
-    "reaches_this_mock",
-    "split_host",
 ]
 
 GUARD_KEY = "mj_mock_guard"
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def _address(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """An IP address in any form a resolver accepts (`127.1`, `2130706433`, `0x7f.0.0.1`)."""
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        if not name or not all(c.isalnum() or c == "." for c in name):
-            return None
-        try:
-            address = ipaddress.IPv4Address(socket.inet_aton(name))
-        except OSError:
-            return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
-
-
-def _normal(name: str) -> str:
-    name = name.strip().lower().rstrip(".")
-    if name.startswith("[") and name.endswith("]"):
-        name = name[1:-1]
-    return name
-
-
-def is_loopback(name: str) -> bool:
-    """True for a loopback name or address: `localhost`, `x.localhost`, 127.0.0.0/8, `::1`."""
-    name = _normal(name)
-    if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
-        return True
-    address = _address(name)
-    return address is not None and address.is_loopback
-
-
-def split_host(host_header: str) -> tuple[str, int | None]:
-    """`example:8080` -> ("example", 8080); `[::1]:80` -> ("::1", 80); no port -> None."""
-    text = host_header.strip()
-    if text.startswith("["):
-        end = text.find("]")
-        name, rest = text[1:end] if end > 0 else text[1:], text[end + 1 :] if end > 0 else ""
-        port_text = rest[1:] if rest.startswith(":") else ""
-    else:
-        name, _, port_text = text.partition(":")
-    port = int(port_text) if port_text.isdigit() else None
-    return name.lower(), port
-
-
-def reaches_this_mock(url_host: str, url_port: int, own: Iterable[tuple[str, int]]) -> bool:
-    """Whether a URL's host:port is one of `own` (host, port) listening addresses, counting
-    loopback aliases, the unspecified address and, for a wildcard bind, this machine's names."""
-    host = _normal(url_host)
-    address = _address(host)
-    for own_host, own_port in own:
-        if own_port != url_port:
-            continue
-        own_name = _normal(own_host)
-        own_address = _address(own_name)
-        wildcard = own_address is not None and own_address.is_unspecified
-        if host == own_name or is_loopback(host):
-            return True
-        if address is not None and (address.is_unspecified or address == own_address):
-            return True
-        if wildcard and host in {_normal(socket.gethostname()), _normal(socket.getfqdn())}:
-            return True
-    return False
 
 
 @dataclass
@@ -123,18 +52,18 @@ class ControlGuard:
 
     @classmethod
     def install(cls, app: Flask, hosts: Iterable[str]) -> ControlGuard:
-        names = {_normal(h) for h in hosts}
+        names = {normal_host(h) for h in hosts}
         guard = cls(hosts=names - {"*"}, any_host="*" in names)
         app.extensions[GUARD_KEY] = guard
         return guard
 
     def allow_host(self, host: str) -> None:
         """Add the address the server is bound to (MockServer calls this)."""
-        self.hosts.add(_normal(host))
+        self.hosts.add(normal_host(host))
 
     def host_allowed(self, host_header: str) -> bool:
         name, _ = split_host(host_header)
-        return self.any_host or is_loopback(name) or _normal(name) in self.hosts
+        return self.any_host or is_loopback(name) or normal_host(name) in self.hosts
 
 
 def _same_origin(origin: str, host_header: str) -> bool:
@@ -147,7 +76,9 @@ def _same_origin(origin: str, host_header: str) -> bool:
         return False
     default = 443 if parts.scheme == "https" else 80
     name, host_port = split_host(host_header)
-    return _normal(parts.hostname) == _normal(name) and (port or default) == (host_port or default)
+    return normal_host(parts.hostname) == normal_host(name) and (port or default) == (
+        host_port or default
+    )
 
 
 def check_control_request(guard: ControlGuard, token_configured: bool) -> None:

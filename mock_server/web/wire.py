@@ -1,36 +1,50 @@
-"""Tasks and errors as the API's JSON bodies.
+"""Every wire shape, rendered in one place: provider answers, hook payloads, control views, errors.
 
-The one place that turns backend records into wire shapes, shared by the provider endpoints,
-hook payloads and the control API, so the shapes in `schemas/` are produced in one way only.
+The one module that turns records into the JSON shapes `schemas/` describes, shared by the
+provider endpoints, the fast path, hook delivery, the control API, the dashboard and the
+server's own refusals (waitress's parse errors), so each shape is produced in one way only.
+No Flask here: `web.bodies` wraps these dicts in responses.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from mock_server.config import Config
 from mock_server.errors import ApiError
-from mock_server.records import Task, TaskStatus
+from mock_server.records import Account, Fault, HookAttempt, Task, TaskStatus
 from mock_server.web import jsonenc
 from mock_server.web.images import GRID_NAME, IMAGE_NAMES
 
+if TYPE_CHECKING:
+    from mock_server.domain.lifecycle import MidjourneyBackend
+    from mock_server.domain.scenario import ScenarioPlayer
+
 __all__ = [
     "ITEM_CACHE_SIZE",
+    "MAX_MESSAGE_CHARS",
     "ItemCache",
+    "clock_view",
     "epoch_millis",
     "error_body",
+    "error_bytes",
+    "fault_view",
     "grid_url",
+    "hook_attempt_view",
     "hook_payload",
     "image_urls",
     "item_cache_key",
     "job_status_body",
+    "key_view",
+    "scenario_view",
     "status_code",
     "submit_success_body",
     "task_item",
+    "task_view",
     "unknown_item",
 ]
 
@@ -208,13 +222,137 @@ def hook_payload(task: Task, config: Config) -> dict[str, Any]:
     return item
 
 
+# Messages can quote what the client sent (a path, an id); a 100 kB id must not come back whole.
+MAX_MESSAGE_CHARS = 1000
+
+
 def error_body(error: ApiError, config: Config) -> dict[str, Any]:
-    """Status and message; `"data": null` unless `error_data` is off [decision]."""
+    """Status and message; `"data": null` unless `error_data` is off [decision]. Every refusal
+    of the mock (Flask's, the fast path's, waitress's) is this body."""
+    message = error.message
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[: MAX_MESSAGE_CHARS - 3] + "..."
     body: dict[str, Any] = {
         "status": status_code(error.body_status, config),
-        "message": error.message,
+        "message": message,
         "data": None,
     }
     if not config.error_data:
         del body["data"]
     return body
+
+
+def error_bytes(error: ApiError, config: Config) -> bytes:
+    """`error_body`, encoded (for a transport that writes bytes itself, as waitress's does)."""
+    return jsonenc.dumps(error_body(error, config))
+
+
+# -- the control API's views ----------------------------------------------------------------
+
+
+def _millis(seconds: float | None) -> int | None:
+    return None if seconds is None else epoch_millis(seconds)
+
+
+def task_view(task: Task, backend: MidjourneyBackend) -> dict[str, Any]:
+    """`control_task`: every field of a task, and its job-status item."""
+    return {
+        "taskId": task.task_id,
+        "apiKey": task.api_key,
+        "status": int(task.status),
+        "mode": task.mode,
+        "prompt": task.prompt,
+        "mjPrompt": task.mj_prompt,
+        "hookUrl": task.hook_url,
+        "timeout": task.timeout,
+        "cost": task.cost,
+        "createdAt": _millis(task.created_at),
+        "dueAt": _millis(task.due_at),
+        "finishedAt": _millis(task.finished_at),
+        "plannedStatus": int(task.planned_status),
+        "failReason": task.fail_reason,
+        "jobId": task.job_id,
+        "width": task.width,
+        "height": task.height,
+        "refunded": task.refunded,
+        "item": task_item(task, backend.config),
+    }
+
+
+def key_view(account: Account, backend: MidjourneyBackend) -> dict[str, Any]:
+    return {
+        "key": account.key,
+        "quota": account.balance,
+        "charged": account.charged,
+        "refunded": account.refunded,
+        "inProgress": backend.in_progress_count(account.key),
+    }
+
+
+def clock_view(backend: MidjourneyBackend) -> dict[str, Any]:
+    now = backend.clock.now()
+    return {
+        "now": now,
+        "nowMillis": epoch_millis(now),
+        "manual": backend.clock.manual,
+        "timeScale": backend.config.time_scale,
+    }
+
+
+def hook_attempt_view(attempt: HookAttempt) -> dict[str, Any]:
+    """One row of `GET /__mock/hooks` (`hook_attempts`)."""
+    return {
+        "id": attempt.hook_id,
+        "taskId": attempt.task_id,
+        "url": attempt.url,
+        "attempt": attempt.attempt,
+        "payload": attempt.payload,
+        "scheduledAt": epoch_millis(attempt.scheduled_at),
+        "sentAt": _millis(attempt.sent_at),
+        "responseStatus": attempt.response_status,
+        "error": attempt.error,
+        "durationMs": attempt.duration_ms,
+        "outcome": attempt.outcome,
+    }
+
+
+def fault_view(fault: Fault) -> dict[str, Any]:
+    """One installed fault (`control_fault`)."""
+    view: dict[str, Any] = {"id": fault.fault_id, "kind": fault.kind}
+    if fault.status is not None:
+        view["status"] = fault.status
+    if fault.latency is not None:
+        view["latency"] = fault.latency
+    view.update(
+        remaining=fault.remaining,
+        probability=fault.probability,
+        endpoint=fault.endpoint,
+        hits=fault.hits,
+    )
+    return view
+
+
+def scenario_view(player: ScenarioPlayer, attempts: Sequence[HookAttempt]) -> dict[str, Any]:
+    """The `control_scenario` answer: what plays, which tasks took which rule, and the
+    expected hook deliveries beside the journal's `attempts`."""
+    scenario, submitted, started = player.snapshot()
+    expectations = []
+    for expected in scenario.expected_hooks if scenario is not None else []:
+        order = int(expected["order"])
+        task_id = submitted[order - 1][0] if order <= len(submitted) else None
+        actual = [
+            a.response_status for a in attempts if a.task_id == task_id and a.outcome != "pending"
+        ]
+        wanted = list(expected["statuses"])
+        expectations.append(
+            {"order": order, "expected": wanted, "actual": actual, "met": actual == wanted}
+        )
+    return {
+        "name": None if scenario is None else scenario.name,
+        "startedAt": _millis(started),
+        "tasks": [
+            {"order": n, "taskId": task_id, "rule": rule}
+            for n, (task_id, _key, rule) in enumerate(submitted, start=1)
+        ],
+        "expectations": expectations,
+    }
