@@ -1,7 +1,9 @@
 """midjourney-api-mock: an offline fake of the midjourney-api.com image API.
 
-The public surface is small on purpose: build a `Config`, then either serve it (`create_app`,
-`MockServer`) or drive the backend directly in tests.
+The public surface is small on purpose: build a `Config`, then serve it (`MockServer`), intercept
+it in-process (`mock_midjourney`), assemble it yourself (`build_mock`, the one composition root
+every mode uses; `create_app` for the bare WSGI app), or drive the backend directly in tests.
+The package map is in README.md ("Architecture").
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from mock_server import provenance
 provenance.check("schemas")
 provenance.check("fixtures", shadowing_ok=True)
 
+from mock_server.compose import build_mock, create_app  # noqa: E402
 from mock_server.config import DEFAULT_BASE_URL, DEV_API_KEY, Config, HookPolicy  # noqa: E402
 from mock_server.domain.clock import Clock, ManualClock, RealClock  # noqa: E402
 from mock_server.domain.lifecycle import MidjourneyBackend, SubmitRequest  # noqa: E402
@@ -21,7 +24,6 @@ from mock_server.domain.prompt import PromptRules  # noqa: E402
 from mock_server.errors import ApiError  # noqa: E402
 from mock_server.modes.server import MockServer  # noqa: E402
 from mock_server.records import Task, TaskStatus  # noqa: E402
-from mock_server.web.app import create_app  # noqa: E402
 
 if TYPE_CHECKING:
     from mock_server.modes.inprocess import mock_midjourney
@@ -55,6 +57,7 @@ __all__ = [
     "SubmitRequest",
     "Task",
     "TaskStatus",
+    "build_mock",
     "create_app",
     "mock_midjourney",
 ]

@@ -23,6 +23,7 @@ from mock_server.config import (
     load_config_file,
     parse_key_spec,
 )
+from schemas.routes import CONTROL_PREFIX, DASHBOARD_PREFIX
 
 __all__ = ["main"]
 
@@ -280,7 +281,7 @@ def serve(
     if config.control_enabled:
         # The page itself is tokenless; it takes the token from this URL into sessionStorage.
         token = f"?token={quote(config.control_token, safe='')}" if config.control_token else ""
-        click.echo(f"  dashboard at {server.url}/__mock/ui{token}")
+        click.echo(f"  dashboard at {server.url}{CONTROL_PREFIX}{DASHBOARD_PREFIX}{token}")
     if replay is not None:
         click.echo(f"  replaying {replay.submits} recorded submits from {replay_dir}")
     if scenario is not None:

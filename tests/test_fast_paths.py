@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from mock_server import Config, ManualClock
+from mock_server.compose import create_app
 from mock_server.domain.lifecycle import MidjourneyBackend
-from mock_server.web.app import create_app
 from mock_server.web.fastpath import FastPath
 from mock_server.web.journal import journal_for
 from mock_server.web.jsonenc import dumps

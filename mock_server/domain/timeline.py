@@ -17,7 +17,7 @@ from mock_server.domain.clock import ManualClock
 from mock_server.domain.scheduler import Scheduler
 from mock_server.records import HookAttempt, Task
 
-__all__ = ["Deliveries", "advance_to"]
+__all__ = ["Deliveries", "Settles", "Ticker", "advance_to"]
 
 
 class Deliveries(Protocol):
@@ -48,6 +48,37 @@ class Deliveries(Protocol):
     def add_own_address(self, host: str, port: int) -> None: ...
 
     def close(self) -> None: ...
+
+
+class Settles(Protocol):
+    def settle(self) -> None:
+        """Apply every outcome that is due by now."""
+        ...
+
+
+class Ticker:
+    """Applies due outcomes on wall time, so tasks finish (and hooks fire) even when nobody polls.
+
+    A manual clock needs no ticker: its time only moves inside `advance`.
+    """
+
+    def __init__(self, backend: Settles, interval: float = 0.05) -> None:
+        self._backend = backend
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mj-mock-ticker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._backend.settle()
 
 
 def advance_to(

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import requests
 import responses
 
+from mock_server.compose import Mock, build_mock
 from mock_server.config import DEFAULT_BASE_URL, Config
-from mock_server.delivery.dispatcher import HookDispatcher
 from mock_server.delivery.sender import DeliveryResult, HttpHookSender
 from mock_server.domain.clock import ManualClock
 from mock_server.domain.lifecycle import MidjourneyBackend
@@ -30,12 +30,10 @@ from mock_server.domain.scenario import ScenarioSource, load_scenario, player_fo
 from mock_server.modes.intercept_httpx import Answer, HttpxInterceptor, httpx_available
 from mock_server.modes.offline_guard import HostGuard, NotIntercepted
 from mock_server.testing.controller import MockController, test_client_transport
-from mock_server.web.app import create_app
-from mock_server.web.cdn import CDN_PREFIX
-from mock_server.web.fastpath import FastPath
 from mock_server.web.faults import DROP_HEADER
+from schemas.routes import CDN_PREFIX
 
-__all__ = ["HookReceiver", "InProcessController", "mock_midjourney"]
+__all__ = ["UNREGISTERED_ANSWER", "HookReceiver", "InProcessController", "mock_midjourney"]
 
 # Gets the hook payload; returns the HTTP status to report (None means 200).
 HookReceiver = Callable[[dict[str, Any]], "int | None"]
@@ -64,9 +62,16 @@ def _environ(path: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
     return environ
 
 
+# [decision] In-process, a hook to a URL with no registered receiver that is not a passthrough
+# URL is never sent (nothing in-process leaves the machine) and is journaled as answered 200,
+# so code under test that sets a real-looking hookUrl sees its hooks "delivered".
+UNREGISTERED_ANSWER = DeliveryResult(200, None, 0.0)
+
+
 class InProcessHookSender:
-    """Delivers hooks without a socket: to a registered Python receiver, to a real receiver on
-    a passthrough (loopback) URL, or, for any other URL, records them as answered 200."""
+    """The in-process mode's delivery: hooks go to a registered Python receiver, to a real
+    receiver on a passthrough (loopback) URL, or, for any other URL, nowhere
+    (`UNREGISTERED_ANSWER`)."""
 
     def __init__(self, passthrough: tuple[str, ...], fallback: HttpHookSender) -> None:
         self._receivers: list[tuple[str, HookReceiver]] = []
@@ -88,7 +93,7 @@ class InProcessHookSender:
                 return DeliveryResult(200 if status is None else int(status), None, 0.0)
         if url.startswith(self._passthrough):
             return self._fallback(url, body, headers, timeout)
-        return DeliveryResult(200, None, 0.0)
+        return UNREGISTERED_ANSWER
 
 
 class InProcessController(MockController):
@@ -135,6 +140,7 @@ class mock_midjourney:
         self._guard: HostGuard | None = None
         self._mock: responses.RequestsMock | None = None
         self.backend: MidjourneyBackend | None = None
+        self._assembly: Mock | None = None
         self.controller: InProcessController | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -142,19 +148,20 @@ class mock_midjourney:
     def start(self) -> InProcessController:
         if self.controller is not None:
             raise RuntimeError("this mock_midjourney is already started")
-        self.backend = MidjourneyBackend(self.config)
         sender = InProcessHookSender(
             self._passthrough, HttpHookSender(self.config.hooks.max_response_bytes)
         )
-        dispatcher = HookDispatcher(self.backend, sender=sender, synchronous=True)
+        # The one assembly of every mode (`compose.build_mock`): here with inline delivery.
+        self._assembly = assembly = build_mock(self.config, delivery="inline", sender=sender)
+        self.backend = assembly.backend
         # A hook at the intercepted API itself would drive the mock's control API.
         base = urlsplit(self.base_url)
         if base.hostname:
             default_port = 443 if base.scheme == "https" else 80
-            dispatcher.add_own_address(base.hostname, base.port or default_port)
-        app = create_app(backend=self.backend)
-        client = app.test_client()
-        self._fast = FastPath(app, self.backend)
+            assembly.deliveries.add_own_address(base.hostname, base.port or default_port)
+        client = assembly.app.test_client()
+        self._fast = assembly.wsgi
+        assembly.start()
         self._dispatch_client = client
         mock = self._external_mock or responses.RequestsMock(assert_all_requests_are_fired=False)
         self._register(mock)
@@ -196,8 +203,9 @@ class mock_midjourney:
         if self._guard is not None:
             self._guard.stop()
             self._guard = None
-        if self.backend is not None:
-            self.backend.close()  # releases a state file, so the next start can reopen it
+        if self._assembly is not None:
+            self._assembly.stop()  # closes the store: a state file can be reopened next start
+            self._assembly = None
         self._mock = None
         self.controller = None
 

@@ -22,14 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mock_server.domain.clock import Clock
+from schemas.routes import JOB_STATUS, SUBMIT_JOBS
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ["Replay", "load_replay"]
-
-SUBMIT_PATH = "/midjourney/v1/submit-jobs"
-STATUS_PATH = "/midjourney/v1/job-status"
 
 
 @dataclass(frozen=True)
@@ -172,7 +170,7 @@ class Replay:
 
         def middleware(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
             path = environ.get("PATH_INFO", "")
-            if path not in (SUBMIT_PATH, STATUS_PATH):
+            if path not in (SUBMIT_JOBS, JOB_STATUS):
                 return app(environ, start_response)
             answer = self._answer(environ, path)
             headers = [("Content-Length", str(len(answer.body)))]
@@ -194,7 +192,7 @@ class Replay:
             body = json.loads(raw)
         except ValueError:
             return _error(400, "the body is not valid JSON")
-        if path == SUBMIT_PATH:
+        if path == SUBMIT_JOBS:
             return self.submit()
         ids = body.get("taskIds") if isinstance(body, dict) else None
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):

@@ -8,11 +8,10 @@ hold their own copy of the tasks, which a stateful mock cannot allow.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import waitress
@@ -22,43 +21,18 @@ from waitress.server import BaseWSGIServer, MultiSocketServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 
 from mock_server.addresses import is_loopback
+from mock_server.compose import build_mock
 from mock_server.config import Config
 from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.errors import ApiError
-from mock_server.web.app import create_app
-from mock_server.web.fastpath import FastPath
 from mock_server.web.guard import GUARD_KEY, ControlGuard
-from mock_server.web.wire import error_body
+from mock_server.web.wire import error_bytes
+from schemas.routes import CDN_PREFIX, CONTROL_PREFIX
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["MockServer", "Ticker", "ensure_control_token"]
-
-
-class Ticker:
-    """Applies due outcomes on wall time, so tasks finish (and hooks fire) even when nobody polls.
-
-    A manual clock needs no ticker: its time only moves inside `advance`.
-    """
-
-    def __init__(self, backend: MidjourneyBackend, interval: float = 0.05) -> None:
-        self._backend = backend
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="mj-mock-ticker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            self._backend.settle()
+__all__ = ["MockServer", "ensure_control_token"]
 
 
 def _json_error_channel(config: Config) -> type[HTTPChannel]:
@@ -69,7 +43,7 @@ def _json_error_channel(config: Config) -> type[HTTPChannel]:
         def execute(self) -> None:
             error = self.request.error
             api_error = ApiError(f"{error.reason}: {error.body}", status=error.code)
-            body = json.dumps(error_body(api_error, config), separators=(",", ":")).encode()
+            body = error_bytes(api_error, config)
             self.status = f"{error.code} {error.reason}"
             self.response_headers.append(("Content-Type", "application/json"))
             self.set_close_on_finish()
@@ -118,10 +92,26 @@ def ensure_control_token(config: Config, host: str) -> bool:
     return True
 
 
+class _Deferred:
+    """The app waitress is given when it binds, set to the mock once the mock is assembled
+    (waitress wraps what it is given in its proxy-header middleware, so the app is not
+    swapped afterwards, only filled in)."""
+
+    app: WSGIApplication
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return self.app(environ, start_response)
+
+
+_CONTROL_BELOW = CONTROL_PREFIX + "/"
+
+
 def _is_control(channel: HTTPChannel) -> bool:
     requests = getattr(channel, "requests", None)
     path = getattr(requests[0], "path", "") if requests else ""
-    return isinstance(path, str) and (path == "/__mock" or path.startswith("/__mock/"))
+    return isinstance(path, str) and (
+        path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+    )
 
 
 def _evict_idle(server: BaseWSGIServer, limit: int) -> None:
@@ -147,6 +137,7 @@ class MockServer:
         wrap_app: Callable[[WSGIApplication], WSGIApplication] | None = None,
         connection_limit: int = CONNECTION_LIMIT,
         channel_timeout: int = CHANNEL_TIMEOUT,
+        serve_images: bool = False,
     ) -> None:
         """`wrap_app` puts WSGI middleware around the mock (logging, or a deliberately broken
         variant for testing a contract suite); the control API and state stay the mock's.
@@ -154,26 +145,25 @@ class MockServer:
         [decision] Binding beyond loopback with the control API on and no control token
         generates a random token (`control_token`, printed by `mj-mock serve`) rather than
         refusing to start: `--host 0.0.0.0` in a container keeps working, and only whoever
-        sees the mock's output can reset it."""
-        # The backend picks its store: `config.state_file` (SQLite) or memory.
-        self._owns_backend = backend is None
+        sees the mock's output can reset it.
+
+        `serve_images`: image URLs point at this server's own `/cdn` (nothing intercepts the
+        CDN in server mode); the port is known once bound, so the config is made with it
+        rather than changed afterwards."""
         # waitress logs "Task queue depth is N" on every queued request under load: noise that
         # cost 2-3% of the server's time in bench/'s profile.
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-        self.backend = backend or MidjourneyBackend(config)
-        self.config = self.backend.config
-        self.generated_token = ensure_control_token(self.config, host)
-        self.app = create_app(backend=self.backend)
-        # The provider's happy path skips Flask (same backend, validators, renderer).
-        self.wsgi_app: WSGIApplication = FastPath(self.app, self.backend)
+        settings = backend.config if backend is not None else (config or Config())
+        # Bound first, so the settings can name the port before anything is built from them.
+        deferred = _Deferred()
         server: Any = waitress.create_server(
-            wrap_app(self.wsgi_app) if wrap_app is not None else self.wsgi_app,
+            deferred,
             host=host,
             port=port,
             threads=threads,
             ident="mj-mock",
             clear_untrusted_proxy_headers=True,
-            max_request_body_size=max(self.config.max_body_bytes * 4, 1 << 20),
+            max_request_body_size=max(settings.max_body_bytes * 4, 1 << 20),
             # Slow or stuck clients hold no worker thread, but each holds a connection.
             connection_limit=connection_limit,
             channel_timeout=channel_timeout,
@@ -182,15 +172,26 @@ class MockServer:
         )
         if isinstance(server, MultiSocketServer):  # pragma: no cover - only with several listens
             raise ValueError("give one host, not several")
-        server.channel_class = _json_error_channel(self.config)
         self._server: BaseWSGIServer = server
+        if serve_images:
+            if backend is not None:
+                raise ValueError("serve_images needs a config to set, not a ready backend")
+            settings = settings.with_overrides(image_base_url=self.url + CDN_PREFIX)
+        self.generated_token = ensure_control_token(settings, host)
+        # The one assembly of every mode (`compose.build_mock`): here with background lanes.
+        self._mock = build_mock(settings, backend=backend, delivery="lanes")
+        self.backend = self._mock.backend
+        self.config = self.backend.config
+        self.app = self._mock.app
+        # The provider's happy path skips Flask (same backend, validators, renderer).
+        self.wsgi_app: WSGIApplication = self._mock.wsgi
+        deferred.app = wrap_app(self.wsgi_app) if wrap_app is not None else self.wsgi_app
+        server.channel_class = _json_error_channel(self.config)
         self._isolate_control(server)
         self._evict_at_limit(server, connection_limit)
         guard: ControlGuard = self.app.extensions[GUARD_KEY]
         guard.allow_host(host)
-        if self.backend.hooks is not None:
-            self.backend.hooks.add_own_address(host, self.port)
-        self._ticker = None if self.config.clock.manual else Ticker(self.backend)
+        self._mock.deliveries.add_own_address(host, self.port)
         self._thread: threading.Thread | None = None
 
     def _isolate_control(self, server: BaseWSGIServer) -> None:
@@ -242,8 +243,7 @@ class MockServer:
 
     def serve_forever(self) -> None:
         """Block serving requests until `stop()` or KeyboardInterrupt."""
-        if self._ticker is not None:
-            self._ticker.start()
+        self._mock.start()
         try:
             self._server.run()
         finally:
@@ -256,10 +256,6 @@ class MockServer:
         return self
 
     def stop(self) -> None:
-        if self._ticker is not None:
-            self._ticker.stop()
-        if self.backend.hooks is not None:
-            self.backend.hooks.close()
         server = self._server
         # Let the requests being served finish before their sockets close: closing first made a
         # task still writing its answer log a traceback (EBADF) at every stop under load.
@@ -275,8 +271,8 @@ class MockServer:
             thread.join(timeout=5)
         self._close_channels(server)
         self._control_dispatcher.shutdown()
-        if self._owns_backend:
-            self.backend.close()  # releases a state file, so a new server can open it
+        # The ticker, the delivery lanes, and the backend if it is ours (its state file's lock).
+        self._mock.stop()
 
     @staticmethod
     def _close_channels(server: BaseWSGIServer) -> None:

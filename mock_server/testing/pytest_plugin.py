@@ -78,9 +78,8 @@ def mj_mock(mj_mock_config: Config, request: pytest.FixtureRequest) -> Iterator[
 
 @pytest.fixture(scope="session")
 def mj_server_instance() -> Iterator[MockServer]:
-    server = MockServer(_test_config(), port=0)
     # Images must be fetchable from the server itself, since nothing intercepts the CDN here.
-    server.config.image_base_url = server.url + "/cdn"
+    server = MockServer(_test_config(), port=0, serve_images=True)
     server.start()
     yield server
     server.stop()

@@ -1,4 +1,8 @@
-"""The Flask application factory: one backend, the provider blueprint, JSON errors everywhere."""
+"""The Flask app over one backend: the route table, the middleware, JSON errors everywhere.
+
+Only the web layer: hook delivery, the ticker and the transports are wired by the composition
+root (`mock_server.compose`), which calls `build_app`.
+"""
 
 from __future__ import annotations
 
@@ -12,26 +16,16 @@ from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from mock_server.config import Config
-from mock_server.delivery.dispatcher import HookDispatcher
 from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
-from mock_server.web import cors, journal
-from mock_server.web.bodies import EXTENSION_KEY, current_backend, error_response
-from mock_server.web.cdn import blueprint as cdn_blueprint
-from mock_server.web.control import blueprint as control_blueprint
-from mock_server.web.dashboard import blueprint as ui_blueprint
+from mock_server.web import cors, journal, routes
+from mock_server.web.bodies import CONTROL_BLUEPRINT, EXTENSION_KEY, current_backend, error_response
 from mock_server.web.faults import drop_answer_if_asked, inject_fault
 from mock_server.web.guard import GUARD_KEY, ControlGuard, check_control_request
-from mock_server.web.provider import blueprint as api_blueprint
 
-__all__ = ["create_app"]
+__all__ = ["build_app"]
 
 log = logging.getLogger(__name__)
-
-# The dashboard (/__mock/ui) is part of the control plane: nested, it is guarded by the same rules.
-control_blueprint.register_blueprint(ui_blueprint)
-
-_KNOWN_ROUTES = "POST /midjourney/v1/submit-jobs and POST /midjourney/v1/job-status"
 # A 100 kB path must not come back as a 100 kB message (nor fill the log).
 _MAX_SHOWN = 200
 
@@ -42,20 +36,16 @@ def _shown(text: str) -> str:
     return f"{text[: _MAX_SHOWN - 3]}... ({len(text)} characters)"
 
 
-def create_app(config: Config | None = None, backend: MidjourneyBackend | None = None) -> Flask:
-    """A WSGI app over `backend` (made from `config` if not given): the server and the
-    in-process mode both wrap one of these, so they cannot drift apart.
+def build_app(backend: MidjourneyBackend) -> Flask:
+    """A WSGI app over `backend`: the server and the in-process mode both wrap one of these,
+    so they cannot drift apart.
 
     Building a Flask app registers some forty routes, which was 80% of a test's `mj_mock`
     fixture; so one app is built per *shape* (the settings that decide routes and hooks) and
     each call gets a cheap copy of it holding its own backend, guard, settings and hook lists.
     Nothing in a shared part refers to a backend or a config: views and handlers find both
     through `current_app.extensions`."""
-    if backend is None:
-        backend = MidjourneyBackend(config)
     config = backend.config
-    if backend.hooks is None:
-        HookDispatcher(backend)
     shape = (config.control_enabled, tuple(config.cors_origins), config.max_body_bytes)
     with _templates_lock:
         template = _templates.get(shape)
@@ -77,10 +67,7 @@ def _build(config: Config) -> Flask:
     # `//midjourney/v1/submit-jobs` is a 404, not a 308 whose Location is built from the Host
     # header (set before the blueprints, whose rules copy it when they are bound).
     app.url_map.merge_slashes = False
-    app.register_blueprint(api_blueprint)
-    app.register_blueprint(cdn_blueprint)
-    if config.control_enabled:
-        app.register_blueprint(control_blueprint)
+    routes.install(app, config)
     app.before_request(_guard_control)
     app.before_request(inject_fault)
     # Flask answers OPTIONS itself with an empty 200; say 405 in the API's shape instead, except
@@ -119,7 +106,7 @@ def _copy_of(template: Flask) -> Flask:
 
 def _guard_control() -> None:
     """Host, Origin and Content-Type checks for `/__mock/` (see `guard`)."""
-    if request.blueprint != "mock_control":
+    if request.blueprint != CONTROL_BLUEPRINT:
         return
     app = current_app
     backend: MidjourneyBackend = app.extensions[EXTENSION_KEY]
@@ -156,7 +143,7 @@ def _register_error_handlers(app: Flask) -> None:
         if code == 404:
             api_error = NotFound(
                 f"no route {_shown(request.method)} {_shown(request.path)}; "
-                f"the API has {_KNOWN_ROUTES}"
+                f"the API has {routes.known_routes()}"
             )
         elif code == 405:
             # Flask adds HEAD and OPTIONS to every route; name the methods a client would mean.

@@ -29,6 +29,9 @@ __all__ = [
 ]
 
 EXTENSION_KEY = "mj_mock"
+# The blueprints the middleware tells apart (the route table, `web.routes`, makes them).
+CONTROL_BLUEPRINT = "mock_control"
+CDN_BLUEPRINT = "mock_cdn"
 
 
 def current_backend() -> MidjourneyBackend:

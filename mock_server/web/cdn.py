@@ -6,25 +6,20 @@ Public like Midjourney's CDN (no API-KEY). Apps under test download what `images
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Response
 
 from mock_server.errors import NotFound
 from mock_server.web.bodies import current_backend
 from mock_server.web.images import GRID_NAME, IMAGE_NAMES, grid_png, placeholder_png
 
-__all__ = ["CDN_PREFIX", "blueprint"]
-
-CDN_PREFIX = "/cdn"
-
-blueprint = Blueprint("mock_cdn", __name__, url_prefix=CDN_PREFIX)
+__all__ = ["image"]
 
 
-@blueprint.get("/<job_id>/<image>")
-def image(job_id: str, image: str) -> Response:
+def image(jobId: str, image: str) -> Response:
     if image not in IMAGE_NAMES and image != GRID_NAME:
         names = ", ".join((*IMAGE_NAMES, GRID_NAME))
         raise NotFound(f"no image {image!r}; a job has {names}")
-    task = current_backend().completed_task_by_job_id(job_id)
+    task = current_backend().completed_task_by_job_id(jobId)
     if image == GRID_NAME:
         png = grid_png(task.job_id, task.width, task.height)
     else:

@@ -12,7 +12,7 @@ import hmac
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, current_app, request
+from flask import Response, current_app, request
 
 from mock_server.domain.scenario import load_scenario, player_for
 from mock_server.errors import InvalidRequest, NotFound, Unauthorized
@@ -31,7 +31,6 @@ from mock_server.web.wire import (
 
 __all__ = [
     "TOKEN_HEADER",
-    "blueprint",
     "public",
 ]
 
@@ -39,8 +38,6 @@ TOKEN_HEADER = "X-Mock-Token"
 _PUBLIC = "mj_mock_public"
 Item = TypeVar("Item")
 View = TypeVar("View")
-
-blueprint = Blueprint("mock_control", __name__, url_prefix="/__mock")
 
 
 def public(view: View) -> View:
@@ -57,8 +54,8 @@ def _body(schema_name: str, *, optional: bool = False) -> dict[str, Any]:
     return validated(schema_name, read_json_body(backend.config))
 
 
-@blueprint.before_request
-def _check_token() -> None:
+def check_token() -> None:
+    """Before every control route: the control token, when one is configured."""
     token = current_backend().config.control_token
     view = current_app.view_functions.get(request.endpoint or "")
     if token is None or getattr(view, _PUBLIC, False):
@@ -70,7 +67,6 @@ def _check_token() -> None:
         raise Unauthorized(f"the control API needs the {TOKEN_HEADER} header with its token")
 
 
-@blueprint.get("/health")
 def health() -> Response:
     backend = current_backend()
     return json_response(
@@ -84,18 +80,15 @@ def health() -> Response:
     )
 
 
-@blueprint.post("/reset")
 def reset() -> Response:
     current_backend().reset()
     return json_response({"reset": True})
 
 
-@blueprint.get("/clock")
 def get_clock() -> Response:
     return json_response(clock_view(current_backend()))
 
 
-@blueprint.post("/clock/advance")
 def advance_clock() -> Response:
     seconds = float(_body("control_advance_request")["seconds"])
     backend = current_backend()
@@ -126,7 +119,6 @@ def _page_arguments() -> tuple[int | None, int | None]:
     return limit, cursor
 
 
-@blueprint.get("/tasks")
 def list_tasks() -> Response:
     """Every task, or with `limit` one page of them: 100k tasks need not be one 85 MB answer."""
     backend = current_backend()
@@ -142,23 +134,20 @@ def list_tasks() -> Response:
     return json_response({"tasks": views, "nextCursor": next_cursor})
 
 
-@blueprint.get("/tasks/<task_id>")
-def get_task(task_id: str) -> Response:
+def get_task(taskId: str) -> Response:
     backend = current_backend()
-    return json_response(task_view(backend.get_task(task_id), backend))
+    return json_response(task_view(backend.get_task(taskId), backend))
 
 
-@blueprint.post("/tasks/<task_id>/complete")
-def complete_task(task_id: str) -> Response:
+def complete_task(taskId: str) -> Response:
     backend = current_backend()
-    return json_response(task_view(backend.complete(task_id), backend))
+    return json_response(task_view(backend.complete(taskId), backend))
 
 
-@blueprint.post("/tasks/<task_id>/fail")
-def fail_task(task_id: str) -> Response:
+def fail_task(taskId: str) -> Response:
     reason = _body("control_fail_request", optional=True).get("reason", "Task failed (forced)")
     backend = current_backend()
-    return json_response(task_view(backend.fail(task_id, reason), backend))
+    return json_response(task_view(backend.fail(taskId, reason), backend))
 
 
 def _listing(name: str, items: Sequence[Item], view: Callable[[Item], dict[str, Any]]) -> Response:
@@ -175,13 +164,11 @@ def _listing(name: str, items: Sequence[Item], view: Callable[[Item], dict[str, 
     )
 
 
-@blueprint.get("/keys")
 def list_keys() -> Response:
     backend = current_backend()
     return _listing("keys", list(backend.accounts()), lambda account: key_view(account, backend))
 
 
-@blueprint.post("/keys")
 def add_key() -> Response:
     body = _body("control_key_request")
     backend = current_backend()
@@ -193,48 +180,40 @@ def _attempts() -> list[HookAttempt]:
     return hooks.attempts() if hooks is not None else []
 
 
-@blueprint.get("/hooks")
 def list_hooks() -> Response:
     return _listing("hooks", _attempts(), hook_attempt_view)
 
 
-@blueprint.post("/hooks/<hook_id>/redeliver")
-def redeliver_hook(hook_id: str) -> Response:
+def redeliver_hook(hookId: str) -> Response:
     hooks = current_backend().hooks
     if hooks is None:
         raise NotFound("hook delivery is not set up in this mock")
-    return json_response(hook_attempt_view(hooks.redeliver(hook_id)))
+    return json_response(hook_attempt_view(hooks.redeliver(hookId)))
 
 
-@blueprint.get("/requests")
 def list_requests() -> Response:
     return json_response({"requests": journal_for(current_backend()).entries()})
 
 
-@blueprint.get("/faults")
 def list_faults() -> Response:
     faults = current_backend().faults.faults()
     return json_response({"faults": [fault_view(fault) for fault in faults]})
 
 
-@blueprint.post("/faults")
 def add_fault() -> Response:
     fault = current_backend().faults.add(_body("control_fault_request"))
     return json_response(fault_view(fault))
 
 
-@blueprint.delete("/faults")
 def clear_faults() -> Response:
     current_backend().faults.clear()
     return json_response({"faults": []})
 
 
-@blueprint.get("/scenario")
 def get_scenario() -> Response:
     return json_response(scenario_view(player_for(current_backend()), _attempts()))
 
 
-@blueprint.post("/scenario")
 def start_scenario() -> Response:
     """Load a shipped scenario by name or a whole document; its timeline starts now."""
     body = _body("control_scenario_request")
@@ -243,7 +222,6 @@ def start_scenario() -> Response:
     return json_response(scenario_view(player, _attempts()))
 
 
-@blueprint.delete("/scenario")
 def unload_scenario() -> Response:
     player = player_for(current_backend())
     player.unload()

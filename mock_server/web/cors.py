@@ -15,18 +15,20 @@ from collections.abc import Sequence
 from flask import Flask
 from flask_cors import CORS
 
+from schemas.routes import CDN_PREFIX, PROVIDER_PREFIX
+
 __all__ = ["ALLOWED_HEADERS", "covers", "install"]
 
 # What the provider's clients send: the key header and a JSON body.
 ALLOWED_HEADERS = ("API-KEY", "Content-Type")
 # Provider endpoints and images; `/__mock/` is left out on purpose, so a page on an allowed
 # origin can call the API but can never reset or steer the mock.
-_RESOURCES = (r"/midjourney/*", r"/cdn/*")
+_RESOURCES = (PROVIDER_PREFIX + "/*", CDN_PREFIX + "/*")
 
 
 def covers(path: str) -> bool:
     """Whether CORS (when configured) answers for `path`: the API and the CDN, never `/__mock/`."""
-    return path.startswith(("/midjourney/", "/cdn/"))
+    return path.startswith((PROVIDER_PREFIX + "/", CDN_PREFIX + "/"))
 
 
 def install(app: Flask, origins: Sequence[str]) -> None:

@@ -19,7 +19,7 @@ import math
 from importlib import resources
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from mock_server.domain.lifecycle import MidjourneyBackend
@@ -27,11 +27,11 @@ from mock_server.errors import InvalidRequest, NotFound
 from mock_server.records import Task, TaskStatus
 from mock_server.version import mock_version
 from mock_server.web.bodies import current_backend, json_response
-from mock_server.web.cdn import CDN_PREFIX
 from mock_server.web.control import public
 from mock_server.web.wire import clock_view, fault_view, hook_attempt_view, key_view, task_view
+from schemas.routes import CDN_IMAGE
 
-__all__ = ["DEFAULT_PER_PAGE", "MAX_PER_PAGE", "blueprint", "dashboard_data", "display_url"]
+__all__ = ["DEFAULT_PER_PAGE", "MAX_PER_PAGE", "dashboard_data", "display_url"]
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
@@ -46,8 +46,6 @@ _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-
-blueprint = Blueprint("dashboard", __name__, url_prefix="/ui")
 
 
 def _asset(name: str) -> bytes:
@@ -66,13 +64,11 @@ def _static(body: bytes, mimetype: str) -> Response:
     return response
 
 
-@blueprint.get("")
 @public
 def page() -> Response:
     return _static(_asset("index.html"), "text/html")
 
 
-@blueprint.get("/static/<name>")
 @public
 def asset(name: str) -> Response:
     if name not in ASSETS:
@@ -80,24 +76,22 @@ def asset(name: str) -> Response:
     return _static(_asset(name), ASSETS[name])
 
 
-@blueprint.get("/images/<job_id>/<name>")
 @public
-def image(job_id: str, name: str) -> Response:
-    """Whatever the mock's CDN serves at `/cdn/<job_id>/<name>`, answered by its own view but not
+def image(jobId: str, name: str) -> Response:
+    """Whatever the mock's CDN serves at `/cdn/<jobId>/<name>`, answered by its own view but not
     through its fault hook. Public like the CDN itself: it shows nothing the CDN does not."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     try:
-        endpoint, arguments = adapter.match(f"{CDN_PREFIX}/{job_id}/{name}", method="GET")
+        endpoint, arguments = adapter.match(CDN_IMAGE.format(jobId=jobId, image=name), method="GET")
     except HTTPException:  # no CDN route matches: no such file
-        raise NotFound(f"no image {name!r} of job {job_id!r}") from None
+        raise NotFound(f"no image {name!r} of job {jobId!r}") from None
     if not str(endpoint).startswith("mock_cdn."):
-        raise NotFound(f"no image {name!r} of job {job_id!r}")
+        raise NotFound(f"no image {name!r} of job {jobId!r}")
     answer: Any = current_app.view_functions[endpoint](**arguments)
     response: Response = current_app.make_response(answer)
     return response
 
 
-@blueprint.get("/data")
 def data() -> Response:
     response = json_response(dashboard_data(current_backend(), request.args))
     response.headers["Cache-Control"] = "no-store"
@@ -134,7 +128,7 @@ def display_url(url: str, base: str) -> str | None:
     parts = url[len(prefix) :].split("/")
     if len(parts) != 2 or not all(parts):
         return None
-    return url_for("mock_control.dashboard.image", job_id=parts[0], name=parts[1])
+    return url_for("mock_control.dashboard.image", jobId=parts[0], name=parts[1])
 
 
 def _row(task: Task, backend: MidjourneyBackend) -> dict[str, Any]:

@@ -28,7 +28,8 @@ from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.errors import ApiError
 from mock_server.web.bodies import parse_json_body
 from mock_server.web.journal import record_exchange
-from mock_server.web.provider import STATUS_PATH, SUBMIT_PATH, job_status_answer, submit_answer
+from mock_server.web.provider import job_status_answer, submit_answer
+from schemas.routes import ENDPOINT_NAMES, JOB_STATUS, SUBMIT_JOBS
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -38,8 +39,8 @@ __all__ = ["FastPath"]
 Handler = Callable[..., bytes]
 
 _HANDLERS: dict[str, tuple[Handler, str]] = {
-    SUBMIT_PATH: (submit_answer, "submit-jobs"),
-    STATUS_PATH: (job_status_answer, "job-status"),
+    SUBMIT_JOBS: (submit_answer, ENDPOINT_NAMES[SUBMIT_JOBS]),
+    JOB_STATUS: (job_status_answer, ENDPOINT_NAMES[JOB_STATUS]),
 }
 _JSON = "application/json"
 # A poller sends the same body again and again, and at 100 ids jsonschema took three quarters

@@ -16,23 +16,19 @@ from flask import Response, g, request
 
 from mock_server.errors import ApiError
 from mock_server.records import Fault
-from mock_server.web.bodies import current_backend, error_response
+from mock_server.web.bodies import CDN_BLUEPRINT, current_backend, error_response
+from schemas.routes import ENDPOINT_NAMES
 
 __all__ = ["DROP_HEADER", "MALFORMED_BODY", "drop_answer_if_asked", "inject_fault"]
 
 DROP_HEADER = "X-Mj-Mock-Fault"
 MALFORMED_BODY = '{"status": 0, "message": "success", "data": [{"taskId": "'
 
-_ENDPOINTS = {
-    "/midjourney/v1/submit-jobs": "submit-jobs",
-    "/midjourney/v1/job-status": "job-status",
-}
-
 
 def _endpoint() -> str | None:
-    if request.blueprint == "mock_cdn":
+    if request.blueprint == CDN_BLUEPRINT:
         return "cdn"
-    return _ENDPOINTS.get(request.path)
+    return ENDPOINT_NAMES.get(request.path)
 
 
 def inject_fault() -> Response | None:

@@ -22,20 +22,16 @@ from werkzeug.exceptions import HTTPException
 
 from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.domain.per_backend import PerBackend
-from mock_server.web.bodies import current_backend, too_deep
+from mock_server.web.bodies import CDN_BLUEPRINT, current_backend, too_deep
 from mock_server.web.faults import DROP_HEADER
 from mock_server.web.wire import epoch_millis
+from schemas.routes import CONTROL_PREFIX, ENDPOINT_NAMES
 
 __all__ = ["Journal", "install", "journal_for", "key_fingerprint", "record_exchange"]
 
 # Bodies and answers longer than this are kept as a truncated string, so a full ring of large
 # job-status answers stays a few megabytes.
 MAX_KEPT_CHARS = 8 * 1024
-_CONTROL_PREFIX = "/__mock"
-_ENDPOINTS = {
-    "/midjourney/v1/submit-jobs": "submit-jobs",
-    "/midjourney/v1/job-status": "job-status",
-}
 
 
 @functools.lru_cache(maxsize=256)
@@ -97,19 +93,19 @@ journal_for = PerBackend(lambda backend: Journal(backend.config.journal_size), J
 
 
 def _endpoint() -> str:
-    if request.blueprint == "mock_cdn":
+    if request.blueprint == CDN_BLUEPRINT:
         return "cdn"
-    return _ENDPOINTS.get(request.path, "other")
+    return ENDPOINT_NAMES.get(request.path, "other")
 
 
 def _keep_body() -> None:
     """Cache the body before the route reads it, so `_record` can journal it afterwards."""
-    if not request.path.startswith(_CONTROL_PREFIX):
+    if not request.path.startswith(CONTROL_PREFIX):
         request.get_data(cache=True)
 
 
 def _record(response: Response) -> Response:
-    if request.path.startswith(_CONTROL_PREFIX):
+    if request.path.startswith(CONTROL_PREFIX):
         return response
     backend = current_backend()
     answer = None if response.is_streamed else response.get_data()

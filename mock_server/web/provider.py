@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Response, request
 
 from mock_server.domain.lifecycle import MidjourneyBackend, SubmitRequest
 from mock_server.domain.per_backend import PerBackend
@@ -15,19 +15,12 @@ from mock_server.web.bodies import current_backend, json_response, read_json_bod
 from mock_server.web.wire import ItemCache, job_status_body, submit_success_body
 
 __all__ = [
-    "STATUS_PATH",
-    "SUBMIT_PATH",
-    "blueprint",
     "item_cache_for",
     "job_status_answer",
     "submit_answer",
 ]
 
-SUBMIT_PATH = "/midjourney/v1/submit-jobs"
-STATUS_PATH = "/midjourney/v1/job-status"
 LENIENT_MODE_ALIASES = {"relax": "relaxed", "turbo": "fast"}
-
-blueprint = Blueprint("midjourney_api", __name__)
 
 
 def _authenticated_key() -> str:
@@ -83,14 +76,12 @@ def job_status_answer(
 item_cache_for = PerBackend(lambda backend: ItemCache(), ItemCache.clear)
 
 
-@blueprint.post(SUBMIT_PATH)
 def submit_jobs() -> Response:
     backend = current_backend()
     api_key = _authenticated_key()
     return json_response(submit_answer(backend, api_key, read_json_body(backend.config)))
 
 
-@blueprint.post(STATUS_PATH)
 def job_status() -> Response:
     backend = current_backend()
     api_key = _authenticated_key()
