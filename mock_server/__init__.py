@@ -20,7 +20,7 @@ from mock_server.compose import build_mock, create_app  # noqa: E402
 from mock_server.config import DEFAULT_BASE_URL, DEV_API_KEY, Config, HookPolicy  # noqa: E402
 from mock_server.domain.clock import Clock, ManualClock, RealClock  # noqa: E402
 from mock_server.domain.lifecycle import MidjourneyBackend, SubmitRequest  # noqa: E402
-from mock_server.domain.prompt import PromptRules  # noqa: E402
+from mock_server.domain.prompt_tables import PromptRules  # noqa: E402
 from mock_server.errors import ApiError  # noqa: E402
 from mock_server.modes.server import MockServer  # noqa: E402
 from mock_server.records import Task, TaskStatus  # noqa: E402

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mock_server.domain.clock import Clock, ManualClock, RealClock
-from mock_server.domain.prompt import PromptRules
+from mock_server.domain.prompt_tables import PromptRules
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from mock_server.web.control import TOKEN_HEADER
+from schemas.routes import control_path
 
 if TYPE_CHECKING:
     from flask.testing import FlaskClient
@@ -80,8 +81,12 @@ class MockController:
         # The in-process mode also exposes the backend itself, for assertions the API can't make.
         self.backend = backend
 
-    def _request(self, method: str, path: str, body: Any = None) -> Any:
-        status, payload = self._call(method, "/__mock" + path, body)
+    def _request(
+        self, method: str, name: str, body: Any = None, *, query: str = "", **parameters: str
+    ) -> Any:
+        """Call the control route `name` (a key of `schemas.routes.CONTROL`)."""
+        path = control_path(name, **parameters) + (f"?{query}" if query else "")
+        status, payload = self._call(method, path, body)
         if status >= 400 or payload is None:
             message = payload.get("message") if isinstance(payload, dict) else None
             raise ControlError(status, message or "the control API gave no JSON answer")
@@ -91,11 +96,11 @@ class MockController:
 
     def now(self) -> float:
         """The mock's clock, in epoch seconds."""
-        return float(self._request("GET", "/clock")["now"])
+        return float(self._request("GET", "clock")["now"])
 
     def advance(self, seconds: float) -> float:
         """Move the manual clock; tasks due by then finish, in order, and their hooks fire."""
-        return float(self._request("POST", "/clock/advance", {"seconds": seconds})["now"])
+        return float(self._request("POST", "advance", {"seconds": seconds})["now"])
 
     # -- tasks ----------------------------------------------------------------------------
 
@@ -103,35 +108,35 @@ class MockController:
     def tasks(self) -> list[dict[str, Any]]:
         """Every task, fetched a page at a time."""
         tasks: list[dict[str, Any]] = []
-        path = f"/tasks?limit={self.PAGE}"
+        query = f"limit={self.PAGE}"
         while True:
-            page = self._request("GET", path)
+            page = self._request("GET", "tasks", query=query)
             tasks.extend(page["tasks"])
             if not page.get("nextCursor"):
                 return tasks
-            path = f"/tasks?limit={self.PAGE}&cursor={page['nextCursor']}"
+            query = f"limit={self.PAGE}&cursor={page['nextCursor']}"
 
     def task(self, task_id: str) -> dict[str, Any]:
-        task: dict[str, Any] = self._request("GET", f"/tasks/{task_id}")
+        task: dict[str, Any] = self._request("GET", "task", taskId=task_id)
         return task
 
     def complete(self, task_id: str) -> dict[str, Any]:
-        task: dict[str, Any] = self._request("POST", f"/tasks/{task_id}/complete")
+        task: dict[str, Any] = self._request("POST", "complete", taskId=task_id)
         return task
 
     def fail(self, task_id: str, reason: str = "Task failed (forced)") -> dict[str, Any]:
-        task: dict[str, Any] = self._request("POST", f"/tasks/{task_id}/fail", {"reason": reason})
+        task: dict[str, Any] = self._request("POST", "fail", {"reason": reason}, taskId=task_id)
         return task
 
     # -- accounts -------------------------------------------------------------------------
 
     def add_key(self, key: str, quota: int) -> dict[str, Any]:
         """Create an account, or set an existing one's quota (a top-up or a drain)."""
-        account: dict[str, Any] = self._request("POST", "/keys", {"key": key, "quota": quota})
+        account: dict[str, Any] = self._request("POST", "keys", {"key": key, "quota": quota})
         return account
 
     def keys(self) -> list[dict[str, Any]]:
-        keys: list[dict[str, Any]] = self._request("GET", "/keys")["keys"]
+        keys: list[dict[str, Any]] = self._request("GET", "keys")["keys"]
         return keys
 
     def quota(self, key: str | None = None) -> int:
@@ -165,27 +170,27 @@ class MockController:
         ):
             if value is not None:
                 spec[name] = value
-        fault: dict[str, Any] = self._request("POST", "/faults", spec)
+        fault: dict[str, Any] = self._request("POST", "faults", spec)
         return fault
 
     @property
     def faults(self) -> list[dict[str, Any]]:
-        faults: list[dict[str, Any]] = self._request("GET", "/faults")["faults"]
+        faults: list[dict[str, Any]] = self._request("GET", "faults")["faults"]
         return faults
 
     def clear_faults(self) -> None:
-        self._request("DELETE", "/faults")
+        self._request("DELETE", "faults")
 
     # -- hooks --------------------------------------------------------------------------
 
     @property
     def hooks(self) -> list[dict[str, Any]]:
         """Every delivery attempt so far, oldest first."""
-        hooks: list[dict[str, Any]] = self._request("GET", "/hooks")["hooks"]
+        hooks: list[dict[str, Any]] = self._request("GET", "hooks")["hooks"]
         return hooks
 
     def redeliver(self, hook_id: str) -> dict[str, Any]:
-        attempt: dict[str, Any] = self._request("POST", f"/hooks/{hook_id}/redeliver")
+        attempt: dict[str, Any] = self._request("POST", "redeliver", hookId=hook_id)
         return attempt
 
     # -- the request journal ---------------------------------------------------------------
@@ -193,7 +198,7 @@ class MockController:
     @property
     def requests(self) -> list[dict[str, Any]]:
         """Every API and CDN request the mock answered, oldest first (see `journal.py`)."""
-        entries: list[dict[str, Any]] = self._request("GET", "/requests")["requests"]
+        entries: list[dict[str, Any]] = self._request("GET", "requests")["requests"]
         return entries
 
     def request_counts(self) -> dict[str, int]:
@@ -234,17 +239,17 @@ class MockController:
         else:
             scenario = source if isinstance(source, Scenario) else load_scenario(source)
             body = {"scenario": scenario.document}
-        view: dict[str, Any] = self._request("POST", "/scenario", body)
+        view: dict[str, Any] = self._request("POST", "scenario", body)
         return view
 
     @property
     def scenario(self) -> dict[str, Any]:
         """The loaded scenario: its tasks by submit order and its expectations, met or not."""
-        view: dict[str, Any] = self._request("GET", "/scenario")
+        view: dict[str, Any] = self._request("GET", "scenario")
         return view
 
     def unload_scenario(self) -> None:
-        self._request("DELETE", "/scenario")
+        self._request("DELETE", "scenario")
 
     def assert_scenario_met(self) -> None:
         """AssertionError naming each expected hook delivery that did not happen as declared."""
@@ -262,8 +267,8 @@ class MockController:
 
     def reset(self) -> None:
         """Forget tasks, hooks, faults and the request journal; restore the configured keys."""
-        self._request("POST", "/reset")
+        self._request("POST", "reset")
 
     def health(self) -> dict[str, Any]:
-        health: dict[str, Any] = self._request("GET", "/health")
+        health: dict[str, Any] = self._request("GET", "health")
         return health
