@@ -49,33 +49,38 @@ BUCKETS: list[tuple[str, Callable[[str], bool]]] = [
     ),
     ("JSON encode (json.dumps)", lambda f: "(json/encoder.py" in f or f.startswith("dumps (json/")),
     ("JSON decode (json.loads)", lambda f: "(json/decoder.py" in f or f.startswith("loads (json/")),
-    ("prompt parsing (submit)", lambda f: "mock_server/prompt.py" in f),
-    ("render task items (render.py)", lambda f: "mock_server/render.py" in f),
+    ("prompt parsing (submit)", lambda f: "mock_server/domain/prompt" in f),
+    ("render task items (web/wire.py)", lambda f: "mock_server/web/wire.py" in f),
     (
         "backend: auth, lock, store, new task",
         lambda f: any(
             m in f
             for m in (
-                "mock_server/backend.py",
-                "mock_server/store.py",
-                "mock_server/scheduler.py",
-                "mock_server/models.py",
-                "mock_server/clock.py",
+                "mock_server/domain/lifecycle.py",
+                "mock_server/domain/ledger.py",
+                "mock_server/domain/timeline.py",
+                "mock_server/storage/",
+                "mock_server/domain/scheduler.py",
+                "mock_server/records.py",
+                "mock_server/domain/clock.py",
             )
         ),
     ),
-    ("fault check (before_request)", lambda f: "mock_server/fault" in f),
+    (
+        "fault check (before_request)",
+        lambda f: "mock_server/web/faults.py" in f or "mock_server/domain/faults.py" in f,
+    ),
     ("logging (waitress's queue-depth warnings)", lambda f: "(logging/" in f),
     (
-        "mock handler glue (api.py, http.py)",
-        lambda f: "mock_server/api.py" in f or "mock_server/http.py" in f,
+        "mock handler glue (web/provider.py, web/bodies.py)",
+        lambda f: "mock_server/web/provider.py" in f or "mock_server/web/bodies.py" in f,
     ),
     (
         "Flask/Werkzeug (routing, contexts, request/response objects)",
         lambda f: "(flask/" in f or "(werkzeug/" in f,
     ),
     ("waitress (HTTP parsing, socket I/O, task queue)", lambda f: "(waitress/" in f),
-    ("ticker thread (settle every 50 ms)", lambda f: "mock_server/server.py" in f),
+    ("ticker thread (settle every 50 ms)", lambda f: "mock_server/domain/timeline.py" in f),
 ]
 
 

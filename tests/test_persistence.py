@@ -31,8 +31,9 @@ from mock_server.delivery.dispatcher import HookDispatcher
 from mock_server.delivery.sender import DeliveryResult
 from mock_server.domain.lifecycle import TASK_ID_ALPHABET, TASK_ID_LENGTH
 from mock_server.records import Account, HookAttempt, Task, TaskStatus
+from mock_server.storage.memory import MemoryStore
 from mock_server.storage.sqlite import SqliteStore
-from mock_server.storage.store import MemoryStore, Store, store_for
+from mock_server.storage.store import Store, store_for
 from mock_server.web.wire import hook_attempt_view
 
 from .support import SERVE

@@ -35,7 +35,7 @@ FAILURE_DELAY = (2.0, 5.0)  # [decision] seconds before a rejected prompt shows 
 
 TaskListener = Callable[[Task], None]
 # Called with each new task before it is stored and scheduled; may rewrite its plan
-# (planned_status, planned_reason, due_at). A scenario (`scenario.py`) is one.
+# (planned_status, planned_reason, due_at). A scenario (`domain.scenario`) is one.
 TaskPlanner = Callable[[Task], None]
 
 

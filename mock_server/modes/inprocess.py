@@ -1,11 +1,11 @@
 """In-process mode: `requests` and httpx calls to the API are answered without a socket, like
 moto's decorators.
 
-`responses` (for requests) and respx (for httpx, sync and async; see `intercept_httpx.py`)
+`responses` (for requests) and respx (for httpx, sync and async; see `modes.intercept_httpx`)
 intercept each call and hand it to the same Flask app the server runs, through its test client,
 so both modes share every line of behaviour. Calls to other URLs are refused unless listed in
 `passthrough`, and a call on the API's host outside `base_url`, or from any other HTTP library,
-fails loudly (`offline_guard.py`) instead of reaching the real service.
+fails loudly (`modes.offline_guard`) instead of reaching the real service.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class mock_midjourney:
     clock, so nothing finishes until the test calls `mj.advance(...)`. `responses_mock` and
     `respx_mock` share a router the test already has (for requests and httpx respectively);
     httpx is intercepted only when the `httpx` extra (httpx and respx) is installed.
-    `scenario` (a shipped name, a file or a document, see `scenario.py`) plays from the start.
+    `scenario` (a shipped name, a file or a document, see `domain.scenario`) plays from the start.
     """
 
     def __init__(

@@ -8,7 +8,7 @@ the API and the CDN are answered, loopback passthrough prefixes go to the networ
 else fails at once with respx's "not mocked" error.
 
 httpx and respx are the optional `httpx` extra; without respx this module does nothing, and the
-socket guard (`offline_guard.py`) makes an httpx call to the API's host fail loudly instead.
+socket guard (`modes.offline_guard`) makes an httpx call to the API's host fail loudly instead.
 """
 
 from __future__ import annotations

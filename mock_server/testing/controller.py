@@ -197,7 +197,7 @@ class MockController:
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """Every API and CDN request the mock answered, oldest first (see `journal.py`)."""
+        """Every API and CDN request the mock answered, oldest first (see `web.journal`)."""
         entries: list[dict[str, Any]] = self._request("GET", "requests")["requests"]
         return entries
 

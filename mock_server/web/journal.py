@@ -145,7 +145,7 @@ def record_exchange(
     answer_mimetype: str,
 ) -> None:
     """Journal one answered request: the one way an entry is made, for the Flask app and for
-    the fast path (`fastpath.py`) alike."""
+    the fast path (`web.fastpath`) alike."""
     journal = journal_for(backend)
     if not journal.enabled:
         return

@@ -42,7 +42,7 @@ def submit_answer(
     backend: MidjourneyBackend, api_key: str, body: Any, *, known_valid: bool = False
 ) -> bytes:
     """A submit's answer for a parsed body: validate against the schema, create the task,
-    render. The Flask view and the fast path (`fastpath.py`) both come here; every ApiError is
+    render. The Flask view and the fast path (`web.fastpath`) both come here; every ApiError is
     raised before any state changes, so a caller may hand the request on after one.
     `known_valid`: this very body passed the schema before (the fast path remembers)."""
     config = backend.config
