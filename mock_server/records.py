@@ -104,8 +104,10 @@ class Fault:
 
 
 class RequestRecord(TypedDict):
-    """One entry of the request journal (`GET /__mock/requests`), as `web.journal` keeps it."""
+    """One entry of the request journal (`GET /__mock/requests`), as `web.journal` keeps it:
+    already in its wire shape (the journal holds nothing else), numbered by `id`."""
 
+    id: int
     at: int
     method: str
     path: str

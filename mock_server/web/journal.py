@@ -15,13 +15,14 @@ import itertools
 import json
 import threading
 from collections import deque
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.domain.per_backend import PerBackend
+from mock_server.records import RequestRecord
 from mock_server.web.bodies import CDN_BLUEPRINT, current_backend, too_deep
 from mock_server.web.faults import DROP_HEADER
 from mock_server.web.wire import epoch_millis
@@ -64,7 +65,7 @@ class Journal:
     """A thread-safe ring of request entries, oldest first."""
 
     def __init__(self, size: int) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=max(size, 1))
+        self._entries: deque[RequestRecord] = deque(maxlen=max(size, 1))
         self._enabled = size > 0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -74,12 +75,14 @@ class Journal:
         return self._enabled
 
     def record(self, entry: dict[str, Any]) -> None:
+        """Keep `entry` (a `RequestRecord` but its `id`, which is given here)."""
         if not self._enabled:
             return
         with self._lock:
-            self._entries.append({"id": next(self._ids), **entry})
+            numbered = cast(RequestRecord, {"id": next(self._ids), **entry})
+            self._entries.append(numbered)
 
-    def entries(self) -> list[dict[str, Any]]:
+    def entries(self) -> list[RequestRecord]:
         with self._lock:
             return list(self._entries)
 
