@@ -8,22 +8,20 @@ own hooks; each attempt's timeout is a wall-clock total. In-process, sending hap
 receiver that fails, hangs or crashes is retried, and whatever is finally lost shows in the
 journal as `failed`.
 
-The journal is written through to the backend's store as it changes (a no-op in memory; rows of
-the `--state-file`), and read back when the dispatcher is attached: attempts still pending when
-the mock stopped are scheduled again, and a task that finished just before a crash, with no
+The journal (`delivery.journal`) is written through to the backend's store as it changes, and
+read back when the dispatcher is attached: attempts still pending when the mock stopped are
+scheduled again, and a task that finished just before a crash, with no
 attempt recorded yet, gets its first one. At least once holds across restarts too.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import logging
 import threading
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mock_server.delivery.journal import HookJournal
 from mock_server.delivery.lanes import LaneExecutor, lane_key
 from mock_server.delivery.policy import backoff, refusal
 from mock_server.delivery.sender import HookSender, HttpHookSender, user_agent
@@ -35,13 +33,6 @@ if TYPE_CHECKING:
     from mock_server.domain.lifecycle import MidjourneyBackend
 
 __all__ = ["HookDispatcher"]
-
-log = logging.getLogger(__name__)
-
-
-def _hook_number(hook_id: str) -> int:
-    number = hook_id.removeprefix("hook-")
-    return int(number) if number.isdigit() else 0
 
 
 class HookDispatcher:
@@ -70,10 +61,7 @@ class HookDispatcher:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._in_flight: dict[str, HookAttempt] = {}
-        self._journal: list[HookAttempt] = []
-        self._by_id: dict[str, HookAttempt] = {}
-        self._ids = itertools.count(1)
-        self._generation = 0
+        self._journal = HookJournal(backend.store)
         self._user_agent = user_agent()
         self._store = backend.store
         backend.attach_hooks(self)  # which calls `restore()`
@@ -82,12 +70,12 @@ class HookDispatcher:
 
     def attempts(self) -> list[HookAttempt]:
         with self._lock:
-            return list(self._journal)
+            return self._journal.rows()
 
     def redeliver(self, hook_id: str) -> HookAttempt:
         """Send an attempt's payload again, as a new delivery starting now."""
         with self._lock:
-            original = self._by_id.get(hook_id)
+            original = self._journal.get(hook_id)
         if original is None:
             raise NotFound(f"no hook attempt {hook_id!r}")
         return self._start(original.task_id, original.url, original.payload)
@@ -139,27 +127,18 @@ class HookDispatcher:
 
     def reset(self) -> None:
         with self._lock:
-            self._journal.clear()
-            self._by_id.clear()
-            self._generation += 1
-            # The backend cleared the store already; this also drops a row a worker saved in
-            # between, before the generation moved on.
-            self._persist(self._store.clear_hook_attempts)
+            self._journal.reset()
 
     def restore(self) -> None:
         """Load the store's journal (the backend calls this, under its lock, when attaching)."""
         records = list(self._store.hook_attempts())
         with self._lock:
-            for record in records:
-                self._journal.append(record)
-                self._by_id[record.hook_id] = record
-            numbers = [_hook_number(r.hook_id) for r in records]
-            self._ids = itertools.count(max(numbers, default=0) + 1)
-            self._generation = max((r.generation for r in records), default=self._generation)
+            self._journal.load(records)
+            generation = self._journal.generation
         for record in records:
             if record.outcome == "pending":
                 # Not sent, or sent without its answer recorded: send it again.
-                record.generation = self._generation
+                record.generation = generation
                 self._schedule(record)
         if not self._backend.restored:
             return
@@ -175,52 +154,13 @@ class HookDispatcher:
             own = list(self._own_addresses)
         refused = refusal(url, self._policy, own)
         with self._lock:
-            record = self._new_record(task_id, url, 1, payload, self._backend.clock.now())
+            record = self._journal.new(task_id, url, 1, payload, self._backend.clock.now())
             if refused is not None:
                 record.outcome, record.error = "refused", refused
-            self._save(record)
+            self._journal.save(record)
         if refused is None:
             self._schedule(record)
         return record
-
-    def _new_record(
-        self, task_id: str, url: str, attempt: int, payload: dict[str, Any], at: float
-    ) -> HookAttempt:
-        """A journal row (called with `_lock` held; the caller saves it)."""
-        record = HookAttempt(
-            hook_id=f"hook-{next(self._ids)}",
-            task_id=task_id,
-            url=url,
-            attempt=attempt,
-            payload=payload,
-            scheduled_at=at,
-            generation=self._generation,
-        )
-        self._journal.append(record)
-        self._by_id[record.hook_id] = record
-        return record
-
-    def _save(self, *records: HookAttempt) -> None:
-        """Write rows through to the store (with `_lock` held, so a reset cannot slip between
-        the generation check and the write). Rows of a journal a reset dropped are not saved."""
-        current = [r for r in records if r.generation == self._generation]
-        if not current:
-            return
-
-        def write() -> None:
-            with self._store.transaction():
-                for record in current:
-                    self._store.save_hook_attempt(record)
-
-        self._persist(write)
-
-    def _persist(self, action: Callable[[], None]) -> None:
-        # A journal that cannot be written must not break delivery, nor the request or the
-        # settling that finished the task; the log says what was not kept.
-        try:
-            action()
-        except Exception:
-            log.exception("could not write the hook journal to the store")
 
     def _schedule(self, record: HookAttempt) -> None:
         self._backend.schedule(record.scheduled_at, lambda: self._due(record))
@@ -265,22 +205,23 @@ class HookDispatcher:
             record.error = result.error
             if delivered:
                 record.outcome = "delivered"
-                self._save(record)
+                self._journal.save(record)
                 return
             if record.error is None:
                 record.error = f"receiver answered HTTP {result.status}"
-            if record.generation != self._generation or record.attempt > self._policy.retries:
+            stale = record.generation != self._journal.generation
+            if stale or record.attempt > self._policy.retries:
                 record.outcome = "failed"
-                self._save(record)
+                self._journal.save(record)
                 return
             record.outcome = "retrying"
             delay = backoff(record.attempt, self._policy) / self._backend.config.time_scale
             # On a manual clock the schedule counts from the attempt's due time, so it does not
             # depend on how long the POST took; on wall time, from the failure.
             base = record.scheduled_at if clock.manual else clock.now()
-            retry = self._new_record(
+            retry = self._journal.new(
                 record.task_id, record.url, record.attempt + 1, record.payload, base + delay
             )
             # Together: a crash never leaves a `retrying` row without its next attempt.
-            self._save(record, retry)
+            self._journal.save(record, retry)
         self._schedule(retry)
