@@ -21,10 +21,15 @@ from mock_server.version import mock_version
 from mock_server.web.bodies import current_backend, json_response, read_json_body, validated
 from mock_server.web.journal import journal_for
 from mock_server.web.wire import (
+    RESET_VIEW,
     clock_view,
     fault_view,
+    faults_view,
+    health_view,
     hook_attempt_view,
     key_view,
+    listing_view,
+    requests_view,
     scenario_view,
     task_view,
 )
@@ -68,21 +73,12 @@ def check_token() -> None:
 
 
 def health() -> Response:
-    backend = current_backend()
-    return json_response(
-        {
-            "status": "ok",
-            "version": mock_version(),
-            "tasks": backend.task_count(),
-            "clock": "manual" if backend.clock.manual else "real",
-            "seed": backend.config.seed,
-        }
-    )
+    return json_response(health_view(current_backend(), mock_version()))
 
 
 def reset() -> Response:
     current_backend().reset()
-    return json_response({"reset": True})
+    return json_response(RESET_VIEW)
 
 
 def get_clock() -> Response:
@@ -131,7 +127,7 @@ def list_tasks() -> Response:
         next_cursor = str(tasks[wanted - 1].seq) if len(tasks) > wanted else None
         tasks = tasks[:wanted]
     views = [task_view(task, backend) for task in tasks]
-    return json_response({"tasks": views, "nextCursor": next_cursor})
+    return json_response(listing_view("tasks", views, next_cursor))
 
 
 def get_task(taskId: str) -> Response:
@@ -155,13 +151,11 @@ def _listing(name: str, items: Sequence[Item], view: Callable[[Item], dict[str, 
     journal and the accounts only grow at the end, so an offset stays a stable cursor."""
     limit, cursor = _page_arguments()
     if limit is None and cursor is None:
-        return json_response({name: [view(item) for item in items], "nextCursor": None})
+        return json_response(listing_view(name, [view(item) for item in items], None))
     start = cursor or 0
     end = start + (limit or MAX_PAGE)
     next_cursor = str(end) if end < len(items) else None
-    return json_response(
-        {name: [view(item) for item in items[start:end]], "nextCursor": next_cursor}
-    )
+    return json_response(listing_view(name, [view(item) for item in items[start:end]], next_cursor))
 
 
 def list_keys() -> Response:
@@ -192,12 +186,12 @@ def redeliver_hook(hookId: str) -> Response:
 
 
 def list_requests() -> Response:
-    return json_response({"requests": journal_for(current_backend()).entries()})
+    return json_response(requests_view(journal_for(current_backend()).entries()))
 
 
 def list_faults() -> Response:
     faults = current_backend().faults.faults()
-    return json_response({"faults": [fault_view(fault) for fault in faults]})
+    return json_response(faults_view(faults))
 
 
 def add_fault() -> Response:
@@ -207,7 +201,7 @@ def add_fault() -> Response:
 
 def clear_faults() -> Response:
     current_backend().faults.clear()
-    return json_response({"faults": []})
+    return json_response(faults_view([]))
 
 
 def get_scenario() -> Response:

@@ -16,7 +16,7 @@ import orjson
 
 from mock_server.config import Config
 from mock_server.errors import ApiError
-from mock_server.records import Account, Fault, HookAttempt, Task, TaskStatus
+from mock_server.records import Account, Fault, HookAttempt, RequestRecord, Task, TaskStatus
 from mock_server.web import jsonenc
 from mock_server.web.images import GRID_NAME, IMAGE_NAMES
 
@@ -27,19 +27,24 @@ if TYPE_CHECKING:
 __all__ = [
     "ITEM_CACHE_SIZE",
     "MAX_MESSAGE_CHARS",
+    "RESET_VIEW",
     "ItemCache",
     "clock_view",
     "epoch_millis",
     "error_body",
     "error_bytes",
     "fault_view",
+    "faults_view",
     "grid_url",
+    "health_view",
     "hook_attempt_view",
     "hook_payload",
     "image_urls",
     "item_cache_key",
     "job_status_body",
     "key_view",
+    "listing_view",
+    "requests_view",
     "scenario_view",
     "status_code",
     "submit_success_body",
@@ -252,6 +257,37 @@ def error_bytes(error: ApiError, config: Config) -> bytes:
 
 def _millis(seconds: float | None) -> int | None:
     return None if seconds is None else epoch_millis(seconds)
+
+
+RESET_VIEW: dict[str, Any] = {"reset": True}
+"""`control_reset`."""
+
+
+def health_view(backend: MidjourneyBackend, version: str) -> dict[str, Any]:
+    """`control_health`: the mock answers, and what it is."""
+    return {
+        "status": "ok",
+        "version": version,
+        "tasks": backend.task_count(),
+        "clock": "manual" if backend.clock.manual else "real",
+        "seed": backend.config.seed,
+    }
+
+
+def listing_view(name: str, views: list[Any], next_cursor: str | None) -> dict[str, Any]:
+    """A control listing (tasks, keys, hooks): one page of `views` under `name`, and where the
+    next page starts (None on the last)."""
+    return {name: views, "nextCursor": next_cursor}
+
+
+def requests_view(entries: Sequence[RequestRecord]) -> dict[str, Any]:
+    """`control_requests`: the request journal, oldest first."""
+    return {"requests": list(entries)}
+
+
+def faults_view(faults: Sequence[Fault]) -> dict[str, Any]:
+    """`control_faults`: every installed fault."""
+    return {"faults": [fault_view(fault) for fault in faults]}
 
 
 def task_view(task: Task, backend: MidjourneyBackend) -> dict[str, Any]:
