@@ -48,6 +48,7 @@ class Mock:
     wsgi: FastPath
     ticker: Ticker | None
     owns_backend: bool
+    owns_deliveries: bool
     _started: bool = field(default=False, repr=False)
 
     @property
@@ -62,11 +63,12 @@ class Mock:
         return self
 
     def stop(self) -> None:
-        """Stop the ticker and the delivery lanes; close the backend's store if it is ours
-        (a state file's lock, so the next mock can open it)."""
+        """Stop the ticker and the delivery lanes we started; close the backend's store if it
+        is ours (a state file's lock, so the next mock can open it)."""
         if self.ticker is not None:
             self.ticker.stop()
-        self.deliveries.close()
+        if self.owns_deliveries:
+            self.deliveries.close()
         if self.owns_backend:
             self.backend.close()
 
@@ -85,6 +87,7 @@ def build_mock(
     if backend is None:
         backend = MidjourneyBackend(config)
     deliveries = backend.hooks
+    owns_deliveries = deliveries is None
     if deliveries is None:
         deliveries = HookDispatcher(backend, sender=sender, synchronous=delivery == "inline")
     app = build_app(backend)
@@ -96,6 +99,7 @@ def build_mock(
         wsgi=FastPath(app, backend),
         ticker=ticker,
         owns_backend=owns_backend,
+        owns_deliveries=owns_deliveries,
     )
 
 

@@ -105,7 +105,7 @@ def _copy_of(template: Flask) -> Flask:
 
 
 def _guard_control() -> None:
-    """Host, Origin and Content-Type checks for `/__mock/` (see `guard`)."""
+    """Host, Origin and Content-Type checks for `/__mock/` (see `web.guard`)."""
     if request.blueprint != CONTROL_BLUEPRINT:
         return
     app = current_app
