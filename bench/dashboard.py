@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 
 from mock_server import Config, ManualClock, MidjourneyBackend, MockServer
-from mock_server.backend import SubmitRequest
+from mock_server.domain.lifecycle import SubmitRequest
 
 KEY = "bench-key"
 PATHS = (

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 
-from mock_server.app import create_app
-from mock_server.backend import MidjourneyBackend
 from mock_server.cli import build_config
-from mock_server.fastpath import FastPath
-from mock_server.server import Ticker
+from mock_server.compose import create_app
+from mock_server.domain.lifecycle import MidjourneyBackend
+from mock_server.domain.timeline import Ticker
+from mock_server.web.fastpath import FastPath
 
 # As `mj-mock serve --config` builds it (real clock at the serve command's time scale).
 _config = build_config(

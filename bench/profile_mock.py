@@ -49,33 +49,38 @@ BUCKETS: list[tuple[str, Callable[[str], bool]]] = [
     ),
     ("JSON encode (json.dumps)", lambda f: "(json/encoder.py" in f or f.startswith("dumps (json/")),
     ("JSON decode (json.loads)", lambda f: "(json/decoder.py" in f or f.startswith("loads (json/")),
-    ("prompt parsing (submit)", lambda f: "mock_server/prompt.py" in f),
-    ("render task items (render.py)", lambda f: "mock_server/render.py" in f),
+    ("prompt parsing (submit)", lambda f: "mock_server/domain/prompt" in f),
+    ("render task items (web/wire.py)", lambda f: "mock_server/web/wire.py" in f),
     (
         "backend: auth, lock, store, new task",
         lambda f: any(
             m in f
             for m in (
-                "mock_server/backend.py",
-                "mock_server/store.py",
-                "mock_server/scheduler.py",
-                "mock_server/models.py",
-                "mock_server/clock.py",
+                "mock_server/domain/lifecycle.py",
+                "mock_server/domain/ledger.py",
+                "mock_server/domain/timeline.py",
+                "mock_server/storage/",
+                "mock_server/domain/scheduler.py",
+                "mock_server/records.py",
+                "mock_server/domain/clock.py",
             )
         ),
     ),
-    ("fault check (before_request)", lambda f: "mock_server/fault" in f),
+    (
+        "fault check (before_request)",
+        lambda f: "mock_server/web/faults.py" in f or "mock_server/domain/faults.py" in f,
+    ),
     ("logging (waitress's queue-depth warnings)", lambda f: "(logging/" in f),
     (
-        "mock handler glue (api.py, http.py)",
-        lambda f: "mock_server/api.py" in f or "mock_server/http.py" in f,
+        "mock handler glue (web/provider.py, web/bodies.py)",
+        lambda f: "mock_server/web/provider.py" in f or "mock_server/web/bodies.py" in f,
     ),
     (
         "Flask/Werkzeug (routing, contexts, request/response objects)",
         lambda f: "(flask/" in f or "(werkzeug/" in f,
     ),
     ("waitress (HTTP parsing, socket I/O, task queue)", lambda f: "(waitress/" in f),
-    ("ticker thread (settle every 50 ms)", lambda f: "mock_server/server.py" in f),
+    ("ticker thread (settle every 50 ms)", lambda f: "mock_server/domain/timeline.py" in f),
 ]
 
 
@@ -89,7 +94,7 @@ _STARTUP_SCRIPT = r"""
 import json, sys, time, http.client
 t0 = time.perf_counter()
 from mock_server.cli import build_config
-from mock_server.server import MockServer
+from mock_server.modes.server import MockServer
 t1 = time.perf_counter()
 config = build_config(config_file=sys.argv[1], api_keys=(), clock=None, time_scale=None,
                       seed=None, flags={})
@@ -129,7 +134,13 @@ def profile_startup(reps: int) -> dict[str, Any]:
         result[key] = statistics.median(p[key] for p in phases)
     # Which packages the imports spend it on: cumulative import time of each top-level package.
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import mock_server.cli, mock_server.server"],
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            "import mock_server.cli, mock_server.modes.server",
+        ],
         capture_output=True,
         text=True,
         cwd=peers.REPO_DIR,
@@ -169,8 +180,8 @@ def profile_costs(number: int) -> dict[str, Any]:
     """Microseconds per call of each piece of the two handlers, and of the whole app as WSGI."""
     import schemas
     from mock_server import Config, ManualClock, MidjourneyBackend, create_app
-    from mock_server.backend import SubmitRequest
-    from mock_server.render import job_status_body, submit_success_body
+    from mock_server.domain.lifecycle import SubmitRequest
+    from mock_server.web.wire import job_status_body, submit_success_body
 
     config = Config(api_keys={API_KEY: 10**12}, clock=ManualClock(), max_in_progress=10**7)
     backend = MidjourneyBackend(config)

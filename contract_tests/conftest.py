@@ -18,7 +18,7 @@ import pytest
 # Plain modules get pytest's assertion messages only when registered before their import.
 pytest.register_assert_rewrite("contract_tests.expect", "contract_tests.target")
 
-from mock_server.controller import MockController  # noqa: E402
+from mock_server.testing.controller import MockController  # noqa: E402
 
 from .budget import JobBudget  # noqa: E402
 from .observe import Observations  # noqa: E402
@@ -67,7 +67,7 @@ def live_hook_site(suite: SuiteOptions) -> Iterator[HookSite | None]:
     if not suite.live or suite.hook_listen is None:
         yield None
         return
-    from mock_server.receiver import HookReceiverServer
+    from mock_server.testing.receiver import HookReceiverServer
 
     host, port = suite.hook_listen
     with HookReceiverServer(host, port) as receiver:

@@ -37,7 +37,7 @@ import requests
 import waitress
 from flask import Flask, Response, request
 
-from mock_server.server import MockServer
+from mock_server.modes.server import MockServer
 from schemas import routes
 
 from .checks import response_problems

@@ -30,8 +30,8 @@ from .options import MOCK_WAIT_SECONDS, SuiteOptions
 from .recording import Recorder
 
 if TYPE_CHECKING:
-    from mock_server.controller import MockController
-    from mock_server.receiver import HookReceiverServer
+    from mock_server.testing.controller import MockController
+    from mock_server.testing.receiver import HookReceiverServer
 
 __all__ = ["FinishedTask", "HookSite", "Target", "accepted"]
 

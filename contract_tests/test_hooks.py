@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import schemas
-from mock_server.controller import MockController
+from mock_server.testing.controller import MockController
 
 from .checks import body_status, task_id_of_hook
 from .observe import observe

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from mock_server.controller import ControlError, MockController
+from mock_server.testing.controller import ControlError, MockController
 
 from .answers import StatusTracker
 from .checks import GRID_SIZES, expected_size, image_url_problems

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import schemas
-from mock_server.controller import MockController
+from mock_server.testing.controller import MockController
 
 from .checks import body_status
 from .expect import assert_rejected, assert_success_submit

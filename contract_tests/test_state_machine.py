@@ -29,7 +29,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from mock_server.controller import ControlError, MockController
+from mock_server.testing.controller import ControlError, MockController
 
 from .checks import body_status
 from .profiles import suite_settings

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import click
 
-from .config import (
+from mock_server.config import (
     DEV_API_KEY,
     Config,
     ConfigError,
@@ -23,6 +23,7 @@ from .config import (
     load_config_file,
     parse_key_spec,
 )
+from schemas.routes import CONTROL_PREFIX, DASHBOARD_PREFIX
 
 __all__ = ["main"]
 
@@ -78,7 +79,7 @@ class _LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self._lazy:
             module_name, attribute = self._lazy[cmd_name]
-            from . import provenance
+            from mock_server import provenance
 
             if module_name.startswith("client."):
                 provenance.check("client")  # a user's own `client` must not stand in for ours
@@ -209,9 +210,9 @@ def serve(
     threads: int,
 ) -> None:
     """Run the mock server until interrupted."""
-    from .errors import ApiError
-    from .scenario import load_scenario, player_for
-    from .server import MockServer
+    from mock_server.domain.scenario import load_scenario, player_for
+    from mock_server.errors import ApiError
+    from mock_server.modes.server import MockServer
 
     try:
         config = build_config(
@@ -238,7 +239,7 @@ def serve(
         scenario = None if scenario_source is None else load_scenario(scenario_source)
         replay = None
         if replay_dir is not None:
-            from .replay import load_replay
+            from mock_server.modes.replay import load_replay
 
             replay = load_replay(replay_dir, config.clock, config.time_scale)
         server = MockServer(
@@ -280,7 +281,7 @@ def serve(
     if config.control_enabled:
         # The page itself is tokenless; it takes the token from this URL into sessionStorage.
         token = f"?token={quote(config.control_token, safe='')}" if config.control_token else ""
-        click.echo(f"  dashboard at {server.url}/__mock/ui{token}")
+        click.echo(f"  dashboard at {server.url}{CONTROL_PREFIX}{DASHBOARD_PREFIX}{token}")
     if replay is not None:
         click.echo(f"  replaying {replay.submits} recorded submits from {replay_dir}")
     if scenario is not None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .clock import Clock, ManualClock, RealClock
-from .prompt import PromptRules
+from mock_server.domain.clock import Clock, ManualClock, RealClock
+from mock_server.domain.prompt_tables import PromptRules
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -113,7 +113,7 @@ class Config:
     control_enabled: bool = True
     control_token: str | None = None
     # Host names the control API answers to besides loopback ones and the bound host; "*" means
-    # any (see `guard`). Not needed once a control token is set.
+    # any (see `web.guard`). Not needed once a control token is set.
     control_hosts: frozenset[str] = frozenset()
     # [decision] Model seconds a finished task is kept; then job-status answers as for an
     # unknown id and the control API no longer lists it. None keeps tasks forever.

@@ -55,7 +55,7 @@ class Unauthorized(ApiError):
 
 
 class Forbidden(ApiError):
-    """[decision] A control request from a foreign Host or Origin (see `guard`)."""
+    """[decision] A control request from a foreign Host or Origin (see `web.guard`)."""
 
     http_status = 403
     body_status = 403

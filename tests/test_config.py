@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from mock_server.cli import REAL_CLOCK_TIME_SCALE, build_config
-from mock_server.clock import ManualClock, RealClock
 from mock_server.config import (
     DEV_API_KEY,
     DEV_QUOTA,
@@ -17,6 +16,7 @@ from mock_server.config import (
     load_config_file,
     parse_key_spec,
 )
+from mock_server.domain.clock import ManualClock, RealClock
 
 
 def _build(**overrides: object) -> Config:

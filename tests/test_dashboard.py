@@ -25,10 +25,10 @@ from flask import Flask
 
 import schemas
 from mock_server import Config, ManualClock, MidjourneyBackend, create_app
-from mock_server.backend import SubmitRequest
-from mock_server.controller import MockController
-from mock_server.server import MockServer
-from mock_server.ui import display_url
+from mock_server.domain.lifecycle import SubmitRequest
+from mock_server.modes.server import MockServer
+from mock_server.testing.controller import MockController
+from mock_server.web.dashboard import display_url
 
 from .support import KEY, SERVE, assert_error
 
@@ -39,7 +39,7 @@ AUTH = {"X-Mock-Token": TOKEN}
 
 
 def _package_file(name: str) -> bytes:
-    return resources.files("mock_server").joinpath("dashboard").joinpath(name).read_bytes()
+    return resources.files("mock_server.web").joinpath("dashboard_files", name).read_bytes()
 
 
 @pytest.fixture

@@ -23,9 +23,9 @@ import pytest
 import requests
 
 from mock_server import Config, ManualClock
-from mock_server.controller import MockController, http_transport
-from mock_server.receiver import HookReceiverServer
-from mock_server.server import MockServer
+from mock_server.modes.server import MockServer
+from mock_server.testing.controller import MockController, http_transport
+from mock_server.testing.receiver import HookReceiverServer
 
 sync_api = pytest.importorskip(
     "playwright.sync_api",

@@ -10,7 +10,7 @@ import pytest
 
 from mock_server import Config
 from mock_server.config import HookPolicy, load_config_file
-from mock_server.prompt import PromptRules
+from mock_server.domain.prompt_tables import PromptRules
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", ROOT / "docs" / "CONTRACT.md"]

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from mock_server import Config, ManualClock
-from mock_server.app import create_app
-from mock_server.backend import MidjourneyBackend
-from mock_server.fastpath import FastPath
-from mock_server.journal import journal_for
-from mock_server.jsonenc import dumps
-from mock_server.render import ItemCache, item_cache_key, job_status_body, task_item
+from mock_server.compose import create_app
+from mock_server.domain.lifecycle import MidjourneyBackend
+from mock_server.web.fastpath import FastPath
+from mock_server.web.journal import journal_for
+from mock_server.web.jsonenc import dumps
+from mock_server.web.wire import ItemCache, item_cache_key, job_status_body, task_item
 
 KEY = "fast-key"
 SUBMIT = "/midjourney/v1/submit-jobs"
@@ -77,7 +77,7 @@ def test_a_cached_item_is_the_rendered_item_and_follows_the_config() -> None:
 
 
 def test_the_item_cache_is_bounded_and_cleared_by_a_reset() -> None:
-    from mock_server.api import item_cache_for
+    from mock_server.web.provider import item_cache_for
 
     backend = _backend()
     client = Client(create_app(backend=backend))

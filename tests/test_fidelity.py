@@ -17,12 +17,12 @@ from PIL import Image
 import schemas
 from client import Task
 from mock_server import Config, HookPolicy, ManualClock, mock_midjourney
-from mock_server.app import create_app
-from mock_server.backend import MidjourneyBackend, SubmitRequest
 from mock_server.cli import build_config
-from mock_server.models import TaskStatus
-from mock_server.receiver import ReceivedHook
-from mock_server.render import status_code
+from mock_server.compose import create_app
+from mock_server.domain.lifecycle import MidjourneyBackend, SubmitRequest
+from mock_server.records import TaskStatus
+from mock_server.testing.receiver import ReceivedHook
+from mock_server.web.wire import status_code
 
 from .support import SERVE
 

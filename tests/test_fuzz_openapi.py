@@ -34,9 +34,9 @@ from hypothesis import HealthCheck, settings
 
 import schemas
 from mock_server import Config, ManualClock, create_app
-from mock_server.clock import Clock, RealClock
 from mock_server.config import HookPolicy
-from mock_server.http import current_backend
+from mock_server.domain.clock import Clock, RealClock
+from mock_server.web.bodies import current_backend
 
 schemathesis = pytest.importorskip(
     "schemathesis", reason="schemathesis is a test extra for Python >= 3.11 only"

@@ -11,9 +11,9 @@ import requests
 from flask.testing import FlaskClient
 
 from mock_server import Config, HookPolicy, ManualClock, MockServer, create_app
-from mock_server.guard import is_loopback, reaches_this_mock
-from mock_server.inprocess import mock_midjourney
-from mock_server.server import ensure_control_token
+from mock_server.addresses import is_loopback, reaches_this_mock
+from mock_server.modes.inprocess import mock_midjourney
+from mock_server.modes.server import ensure_control_token
 
 from .support import KEY, SUBMIT, assert_error
 

@@ -15,10 +15,10 @@ import pytest
 import requests
 
 from mock_server import Config, HookPolicy, ManualClock, MockServer, RealClock
-from mock_server.delivery_queue import LaneExecutor, lane_key
-from mock_server.hooks import HttpHookSender
-from mock_server.inprocess import mock_midjourney
-from mock_server.receiver import HookReceiverServer
+from mock_server.delivery.lanes import LaneExecutor, lane_key
+from mock_server.delivery.sender import HttpHookSender
+from mock_server.modes.inprocess import mock_midjourney
+from mock_server.testing.receiver import HookReceiverServer
 
 from .support import KEY, STATUS, SUBMIT
 

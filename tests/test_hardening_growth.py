@@ -21,9 +21,9 @@ from mock_server import (
     SubmitRequest,
     create_app,
 )
-from mock_server import controller as control_module
-from mock_server.models import Account
-from mock_server.sqlite_store import SqliteStore
+from mock_server.records import Account
+from mock_server.storage.sqlite import SqliteStore
+from mock_server.testing import controller as control_module
 
 from .support import KEY, STATUS, SUBMIT, assert_error
 

@@ -15,9 +15,9 @@ from werkzeug.serving import make_server
 
 import schemas
 from mock_server import Config, HookPolicy, ManualClock, MockController, MockServer
-from mock_server.controller import http_transport
-from mock_server.inprocess import InProcessController, mock_midjourney
-from mock_server.receiver import HookReceiverServer
+from mock_server.modes.inprocess import InProcessController, mock_midjourney
+from mock_server.testing.controller import http_transport
+from mock_server.testing.receiver import HookReceiverServer
 
 SUBMIT = "/midjourney/v1/submit-jobs"
 HOOK = "https://app.test/hooks/midjourney"

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from mock_server import Config, ManualClock, mock_midjourney
-from mock_server.offline_guard import NotIntercepted
+from mock_server.modes.offline_guard import NotIntercepted
 
 httpx = pytest.importorskip("httpx", reason="httpx is the optional [httpx] extra")
 pytest.importorskip("respx", reason="respx is the optional [httpx] extra")

@@ -10,7 +10,7 @@ import pytest
 import schemas
 from mock_server import Config, ManualClock, MidjourneyBackend, SubmitRequest, TaskStatus
 from mock_server.errors import Conflict, NotFound
-from mock_server.render import task_item
+from mock_server.web.wire import task_item
 
 from .support import KEY, Post, status_items, submit_ok
 

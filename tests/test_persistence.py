@@ -25,13 +25,16 @@ from click.testing import CliRunner
 
 import schemas
 from mock_server import Config, ManualClock, MidjourneyBackend, MockServer, SubmitRequest
-from mock_server.backend import TASK_ID_ALPHABET, TASK_ID_LENGTH
 from mock_server.cli import main
 from mock_server.config import ConfigError
-from mock_server.hooks import DeliveryResult, HookAttempt, HookDispatcher
-from mock_server.models import Account, Task, TaskStatus
-from mock_server.sqlite_store import SqliteStore
-from mock_server.store import MemoryStore, Store, store_for
+from mock_server.delivery.dispatcher import HookDispatcher
+from mock_server.delivery.sender import DeliveryResult
+from mock_server.domain.lifecycle import TASK_ID_ALPHABET, TASK_ID_LENGTH
+from mock_server.records import Account, HookAttempt, Task, TaskStatus
+from mock_server.storage.memory import MemoryStore
+from mock_server.storage.sqlite import SqliteStore
+from mock_server.storage.store import Store, store_for
+from mock_server.web.wire import hook_attempt_view
 
 from .support import SERVE
 
@@ -393,7 +396,7 @@ def test_the_hook_journal_survives_and_pending_attempts_are_sent_after_restart(
     first.complete(retried.task_id)
     first.advance(0)  # attempt 1 fails; attempt 2 is planned a second later
     first.complete(refused.task_id)
-    journal = [a.view() for a in first_hooks.attempts()]
+    journal = [hook_attempt_view(a) for a in first_hooks.attempts()]
     assert [(h["id"], h["outcome"]) for h in journal] == [
         ("hook-1", "retrying"),
         ("hook-2", "pending"),
@@ -411,7 +414,7 @@ def test_the_hook_journal_survives_and_pending_attempts_are_sent_after_restart(
     receiver = _Sender(200)
     second_hooks = HookDispatcher(second, sender=receiver, synchronous=True)
     try:
-        restored = [a.view() for a in second_hooks.attempts()]
+        restored = [hook_attempt_view(a) for a in second_hooks.attempts()]
         assert restored[:3] == journal
         assert restored[3]["taskId"] == unrecorded.task_id and restored[3]["id"] == "hook-4"
         second.advance(5)
@@ -426,7 +429,9 @@ def test_the_hook_journal_survives_and_pending_attempts_are_sent_after_restart(
             ("hook-3", 1, "refused"),
             ("hook-4", 1, "delivered"),
         ]
-        schemas.validate("hook_attempts", {"hooks": [a.view() for a in second_hooks.attempts()]})
+        schemas.validate(
+            "hook_attempts", {"hooks": [hook_attempt_view(a) for a in second_hooks.attempts()]}
+        )
         assert [a.outcome for a in second.store.hook_attempts()] == [o for *_, o in outcomes]
         second.reset()
         assert second_hooks.attempts() == [] and list(second.store.hook_attempts()) == []

@@ -1,4 +1,4 @@
-"""Tests for mock_server.prompt: the documented examples, each decision, and properties."""
+"""Tests for mock_server.domain.prompt: the documented examples, each decision, and properties."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mock_server.prompt import ParsedPrompt, PromptRules, parse_prompt, size_for_aspect
+from mock_server.domain.prompt import parse_prompt
+from mock_server.domain.prompt_tables import ParsedPrompt, PromptRules, size_for_aspect
 
 NO_BANS = PromptRules(banned_words=frozenset())
 UNKNOWN_HINT = " (add them to prompt_rules.extra_parameters if Midjourney accepts them)"

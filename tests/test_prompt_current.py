@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from mock_server import Config, ManualClock
-from mock_server.backend import MidjourneyBackend, SubmitRequest
 from mock_server.config import load_config_file
-from mock_server.models import TaskStatus
-from mock_server.prompt import PromptRules, parse_prompt
+from mock_server.domain.lifecycle import MidjourneyBackend, SubmitRequest
+from mock_server.domain.prompt import parse_prompt
+from mock_server.domain.prompt_tables import PromptRules
+from mock_server.records import TaskStatus
 
 # CONTRACT.md, "Prompts": every example prompt of the provider's docs and guides.
 PROVIDER_PROMPTS = [

@@ -35,7 +35,7 @@ import pytest
 
 from mock_server import Config
 from mock_server.config import load_config_file
-from mock_server.inprocess import mock_midjourney
+from mock_server.modes.inprocess import mock_midjourney
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

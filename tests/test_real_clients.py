@@ -21,7 +21,7 @@ import requests
 from PIL import Image
 
 from mock_server import MockController
-from mock_server.receiver import HookReceiverServer
+from mock_server.testing.receiver import HookReceiverServer
 
 # Every example prompt of the provider's docs and guides [CONTRACT.md, Prompts], with the grid
 # size the mock's documented rule gives it (the docs' own sample: 816x1456 for --ar 9:16).

@@ -22,9 +22,9 @@ from flask import Flask
 
 import schemas
 from mock_server import Config, ManualClock, MidjourneyBackend, MockServer, create_app
-from mock_server import backend as backend_module
-from mock_server.control import TOKEN_HEADER
+from mock_server.domain import ledger as backend_module
 from mock_server.errors import Unauthorized
+from mock_server.web.control import TOKEN_HEADER
 
 from .support import assert_error
 

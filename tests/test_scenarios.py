@@ -12,10 +12,10 @@ import requests
 import schemas
 from client import ConcurrencyLimitError, MidjourneyClient
 from mock_server import Config
-from mock_server.clock import ManualClock
-from mock_server.controller import MockController
-from mock_server.inprocess import mock_midjourney
-from mock_server.scenario import ScenarioError, load_scenario, shipped_scenarios
+from mock_server.domain.clock import ManualClock
+from mock_server.domain.scenario import ScenarioError, load_scenario, shipped_scenarios
+from mock_server.modes.inprocess import mock_midjourney
+from mock_server.testing.controller import MockController
 
 SUBMIT = "/midjourney/v1/submit-jobs"
 STATUS = "/midjourney/v1/job-status"

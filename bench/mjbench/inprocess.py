@@ -121,7 +121,7 @@ def measure_fixture(api_key: str, count: int = 300) -> dict[str, Any]:
     """What the `mj_mock` fixture costs a test: start and stop `mock_midjourney` as the plugin
     does (a fresh config, the loopback passthrough), wall and CPU ms per test, median."""
     from mock_server import Config, ManualClock, mock_midjourney
-    from mock_server.pytest_plugin import LOOPBACK
+    from mock_server.testing.pytest_plugin import LOOPBACK
 
     def once() -> tuple[float, float]:
         config = Config(api_keys={api_key: 10**6}, clock=ManualClock(), seed=0)

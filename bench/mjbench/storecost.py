@@ -74,8 +74,8 @@ def best_us(call: Callable[[], object], number: int, repeat: int = 5) -> float:
 
 def _mock(tasks: int) -> tuple[Any, list[str]]:
     from mock_server import Config, ManualClock, MidjourneyBackend, create_app
-    from mock_server.backend import SubmitRequest
-    from mock_server.fastpath import FastPath
+    from mock_server.domain.lifecycle import SubmitRequest
+    from mock_server.web.fastpath import FastPath
 
     config = Config(api_keys={API_KEY: 10**12}, clock=ManualClock(), max_in_progress=10**7)
     backend = MidjourneyBackend(config)

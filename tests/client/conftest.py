@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from client import MidjourneyClient
-from mock_server.controller import MockController
+from mock_server.testing.controller import MockController
 
 
 class FakeTime:

@@ -16,8 +16,8 @@ from client import (
     __version__,
 )
 from mock_server import Config, ManualClock
-from mock_server.controller import MockController
-from mock_server.inprocess import mock_midjourney
+from mock_server.modes.inprocess import mock_midjourney
+from mock_server.testing.controller import MockController
 
 from .conftest import CountingSession, FakeTime
 

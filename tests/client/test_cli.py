@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from client.cli import CLIENT_KWARGS, client_group
-from mock_server.controller import MockController
+from mock_server.testing.controller import MockController
 
 from .conftest import FakeTime
 

@@ -11,7 +11,7 @@ import pytest
 import responses
 
 from client import DEFAULT_BASE_URL, MidjourneyClient, MidjourneyError, SchemaMismatch, TaskStatus
-from mock_server.controller import MockController
+from mock_server.testing.controller import MockController
 
 MakeClient = Callable[..., MidjourneyClient]
 STATUS_URL = f"{DEFAULT_BASE_URL}/midjourney/v1/job-status"

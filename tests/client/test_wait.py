@@ -15,7 +15,7 @@ from client import (
     TaskStatus,
     WaitTimeout,
 )
-from mock_server.controller import MockController
+from mock_server.testing.controller import MockController
 
 from .conftest import FakeTime
 

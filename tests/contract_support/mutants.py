@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from mock_server import api, render
-from mock_server.backend import MidjourneyBackend
+from mock_server.delivery.dispatcher import HookDispatcher
+from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.errors import QuotaNotEnough
-from mock_server.hooks import HookDispatcher
+from mock_server.web import provider as api
+from mock_server.web import wire as render
 
 __all__ = ["MUTANTS", "Mutant"]
 

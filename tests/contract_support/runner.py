@@ -21,7 +21,7 @@ _STATS = re.compile(r"\d+ (passed|failed|skipped|errors?|deselected)\b.* in [0-9
 # The suite needs the mock's fixtures; the other two keep the project's `timeout` setting and
 # Hypothesis' reporting. Other plugins installed alongside are not loaded: each inner run would
 # pay for importing them.
-_PLUGINS = ("mock_server.pytest_plugin", "pytest_timeout", "_hypothesis_pytestplugin")
+_PLUGINS = ("mock_server.testing.pytest_plugin", "pytest_timeout", "_hypothesis_pytestplugin")
 # Variables that would point the inner run elsewhere than the test says.
 _DROP_PREFIXES = ("MJ_", "MIDJOURNEY_", "PYTEST_XDIST", "PYTEST_ADDOPTS", "PYTEST_CURRENT")
 

@@ -1,0 +1,17 @@
+"""The installed version of the mock, for `/__mock/health` and the hook User-Agent."""
+
+from __future__ import annotations
+
+import functools
+from importlib.metadata import PackageNotFoundError, version
+
+__all__ = ["mock_version"]
+
+
+@functools.cache
+def mock_version() -> str:
+    """The installed version (read from package metadata once: it cost a fifth of a fixture)."""
+    try:
+        return version("midjourney-api-mock")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
