@@ -31,6 +31,8 @@ from .fastpath import FastPath
 from .fault_http import DROP_HEADER
 from .hooks import DeliveryResult, HookDispatcher, HttpHookSender
 from .intercept_httpx import Answer, HttpxInterceptor, httpx_available
+from .intercept_requests import RequestsInterceptor
+from .lazy_httpx import LazyHttpx
 from .offline_guard import HostGuard, NotIntercepted
 from .scenario import ScenarioSource, load_scenario, player_for
 
@@ -130,9 +132,10 @@ class mock_midjourney:
         self._passthrough = tuple(passthrough)
         self._external_mock = responses_mock
         self._external_router = respx_mock
-        self._httpx: HttpxInterceptor | None = None
+        self._httpx: HttpxInterceptor | LazyHttpx | None = None
         self._guard: HostGuard | None = None
         self._mock: responses.RequestsMock | None = None
+        self._requests: RequestsInterceptor | None = None
         self.backend: MidjourneyBackend | None = None
         self.controller: InProcessController | None = None
 
@@ -159,9 +162,14 @@ class mock_midjourney:
         self._register(mock)
         if self._external_mock is None:
             mock.start()
+            # The API's calls are answered ahead of `responses` (the same callbacks, cheaper);
+            # a shared `responses_mock` keeps seeing and recording every call, as before.
+            self._requests = RequestsInterceptor(self._fast_rules())
+            self._requests.start()
         self._mock = mock
         if httpx_available():
-            self._httpx = HttpxInterceptor(
+            build = functools.partial(
+                HttpxInterceptor,
                 self._forward_url,
                 api_pattern=self._api_pattern(),
                 image_pattern=self._image_pattern(),
@@ -169,6 +177,9 @@ class mock_midjourney:
                 passthrough=self._passthrough,
                 router=self._external_router,
             )
+            # A router shared with the test gets the mock's routes now; our own starts at the
+            # first httpx request (`lazy_httpx.py`), so a test without one does not pay for it.
+            self._httpx = build() if self._external_router is not None else LazyHttpx(build)
             self._httpx.start()
         hosts = {urlsplit(self.base_url).hostname, urlsplit(self.config.image_base_url).hostname}
         self._guard = HostGuard(h for h in hosts if h)
@@ -186,6 +197,9 @@ class mock_midjourney:
         return self.controller
 
     def stop(self) -> None:
+        if self._requests is not None:
+            self._requests.stop()
+            self._requests = None
         if self._mock is not None and self._external_mock is None:
             self._mock.stop()
             self._mock.reset()
@@ -253,6 +267,13 @@ class mock_midjourney:
             mock.add_callback(method, wrong, callback=self._refuse_wrong_base, content_type=None)
         for prefix in self._passthrough:
             mock.add_passthru(prefix)
+
+    def _fast_rules(self) -> list[tuple[str | None, str, Any]]:
+        images = self._image_pattern()
+        rules: list[tuple[str | None, str, Any]] = [(None, self._api_pattern(), self._answer_api)]
+        if images is not None:
+            rules.append(("GET", images, self._answer_image))
+        return rules
 
     def _refuse_wrong_base(self, request: requests.PreparedRequest) -> Any:
         raise NotIntercepted(self._wrong_base(request.url or "") or "mock_midjourney refused it")
