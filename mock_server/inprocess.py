@@ -1,9 +1,10 @@
 """In-process mode: `requests` and httpx calls to the API are answered without a socket, like
 moto's decorators.
 
-`responses` (for requests) and respx (for httpx, sync and async; see `intercept_httpx.py`)
-intercept each call and hand it to the same Flask app the server runs, through its test client,
-so both modes share every line of behaviour. Calls to other URLs are refused unless listed in
+`responses` (for requests; `intercept_requests.py` answers the API's calls ahead of it, with the
+same callbacks) and respx (for httpx, sync and async; see `intercept_httpx.py`, started at the
+first httpx request by `lazy_httpx.py`) intercept each call and hand it to the same app the server
+runs, so both modes share every line of behaviour. Calls to other URLs are refused unless listed in
 `passthrough`, and a call on the API's host outside `base_url`, or from any other HTTP library,
 fails loudly (`offline_guard.py`) instead of reaching the real service.
 """

@@ -212,3 +212,14 @@ def test_the_plugin_fixture_uses_it_too(mj_mock: MockController) -> None:
             headers={"API-KEY": mj_mock.api_key},
         ).json()
     assert answer["status"] == 0 and len(mj_mock.tasks) == 1
+
+
+@responses.activate
+def test_responses_activate_on_a_test_using_the_fixture(mj_mock: MockController) -> None:
+    # The decorator starts `responses` after the fixture started the mock: both answer.
+    responses.get("https://elsewhere.test/ping", json={"pong": True})
+    assert requests.get("https://elsewhere.test/ping", timeout=5).json() == {"pong": True}
+    answer = requests.post(
+        mj_mock.base_url + SUBMIT, json={"prompt": "a fox"}, headers={"API-KEY": mj_mock.api_key}
+    ).json()
+    assert answer["status"] == 0 and len(mj_mock.tasks) == 1
