@@ -32,7 +32,7 @@ from .fastpath import FastPath
 from .fault_http import DROP_HEADER
 from .hooks import DeliveryResult, HookDispatcher, HttpHookSender
 from .intercept_httpx import Answer, HttpxInterceptor, httpx_available
-from .intercept_requests import RequestsInterceptor
+from .intercept_requests import RequestsInterceptor, Rule
 from .lazy_httpx import LazyHttpx
 from .offline_guard import HostGuard, NotIntercepted
 from .scenario import ScenarioSource, load_scenario, player_for
@@ -269,9 +269,9 @@ class mock_midjourney:
         for prefix in self._passthrough:
             mock.add_passthru(prefix)
 
-    def _fast_rules(self) -> list[tuple[str | None, str, Any]]:
+    def _fast_rules(self) -> list[Rule]:
         images = self._image_pattern()
-        rules: list[tuple[str | None, str, Any]] = [(None, self._api_pattern(), self._answer_api)]
+        rules: list[Rule] = [(None, self._api_pattern(), self._answer_api)]
         if images is not None:
             rules.append(("GET", images, self._answer_image))
         return rules

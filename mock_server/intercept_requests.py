@@ -99,10 +99,20 @@ class _InProcessAdapter(BaseAdapter):
         self.base = base
         self.interceptor = interceptor
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         callback = self.interceptor.callback_for(request.method or "GET", request.url or "")
         if callback is None:
-            return self.base.send(request, **kwargs)
+            return self.base.send(
+                request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
+            )
         body = request.body
         if body is not None and hasattr(body, "read"):
             request.body = body.read()  # as `responses` does, so the callback sees bytes
@@ -152,7 +162,10 @@ def _route(session: requests.Session, url: str) -> tuple[RequestsInterceptor, HT
     or None when the call must go the ordinary way."""
     for interceptor in _active:
         if interceptor.matches(url):
-            adapter = _saved["get_adapter"](session, url)
+            try:
+                adapter = _saved["get_adapter"](session, url)
+            except requests.exceptions.InvalidSchema:  # the session has no adapter for it
+                return None
             if type(adapter).send is not HTTPAdapter.send:  # a `send` of the client's own
                 return None
             return interceptor, adapter

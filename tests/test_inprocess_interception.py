@@ -223,3 +223,10 @@ def test_responses_activate_on_a_test_using_the_fixture(mj_mock: MockController)
         mj_mock.base_url + SUBMIT, json={"prompt": "a fox"}, headers={"API-KEY": mj_mock.api_key}
     ).json()
     assert answer["status"] == 0 and len(mj_mock.tasks) == 1
+
+
+def test_a_session_without_adapters_fails_as_requests_does() -> None:
+    with mock_midjourney(_config()), requests.Session() as session:
+        session.adapters.clear()
+        with pytest.raises(requests.exceptions.InvalidSchema, match="No connection adapters"):
+            _submit(session)
