@@ -6,12 +6,16 @@ the whole environment twice for proxy settings. Together that was nine tenths of
 call, the mock itself one tenth. While a mock is active, this module takes the mock's URLs one
 step earlier and cheaper:
 
-- `Session.get_adapter` hands a URL the mock answers to a small adapter that calls the mock's
-  callback at once and wraps its answer as `responses` does (an urllib3 `HTTPResponse` through
-  the session's own `HTTPAdapter.build_response`, the same headers, reason and retries);
-- `Session.merge_environment_settings` leaves out the environment's proxies and CA bundle for
-  those URLs: no connection is made, so neither applies (the session's own settings are merged
-  as before and reach the adapter and the response hooks unchanged).
+- `Session.get_adapter`, asked by `Session.send`, hands a URL the mock answers to a small
+  adapter that calls the mock's callback at once and wraps its answer as `responses` does (an
+  urllib3 `HTTPResponse` through the session's own `HTTPAdapter.build_response`, the same
+  headers, reason and retries);
+- `Session.merge_environment_settings`, asked by `Session.request`, leaves out the environment's
+  proxies and CA bundle for those URLs: no connection is made, so neither applies (the session's
+  own settings are merged as before and reach the adapter and the response hooks unchanged).
+
+Anyone else calling the two methods gets requests' own answer, so code that fetches a session's
+adapter to configure it configures the real one.
 
 The URL is taken the ordinary way (through `HTTPAdapter.send`, where `responses` keeps the same
 callbacks registered, see `inprocess.py`) whenever this layer cannot stand in for it: the
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from http.client import responses as reasons
@@ -172,8 +177,20 @@ def _route(session: requests.Session, url: str) -> tuple[RequestsInterceptor, HT
     return None
 
 
+# Where requests' Session methods live (a module function's file: those are never wrapped).
+_SESSIONS_FILE = sessions.merge_setting.__code__.co_filename
+
+
+def _called_by_requests(function: str) -> bool:
+    """True when the patched method was called by requests' own `Session.<function>`: only
+    those calls are changed. Code that asks a session for its adapter (to set `max_retries`, say)
+    or for its merged settings gets what requests gives it."""
+    code = sys._getframe(2).f_code  # 0: here, 1: the patched method, 2: its caller
+    return code.co_name == function and code.co_filename == _SESSIONS_FILE
+
+
 def _get_adapter(self: requests.Session, url: str) -> BaseAdapter:
-    found = _route(self, url) if _active else None
+    found = _route(self, url) if _active and _called_by_requests("send") else None
     if found is None:
         adapter: BaseAdapter = _saved["get_adapter"](self, url)
         return adapter
@@ -184,7 +201,7 @@ def _get_adapter(self: requests.Session, url: str) -> BaseAdapter:
 def _merge_environment_settings(
     self: requests.Session, url: str, proxies: Any, stream: Any, verify: Any, cert: Any
 ) -> dict[str, Any]:
-    found = _route(self, url) if _active else None
+    found = _route(self, url) if _active and _called_by_requests("request") else None
     if found is None or not found[0].answers_every_method(url):
         merged: dict[str, Any] = _saved["merge_environment_settings"](
             self, url, proxies, stream, verify, cert

@@ -230,3 +230,19 @@ def test_a_session_without_adapters_fails_as_requests_does() -> None:
         session.adapters.clear()
         with pytest.raises(requests.exceptions.InvalidSchema, match="No connection adapters"):
             _submit(session)
+
+
+def test_code_asking_the_session_gets_requests_own_adapter_and_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    with mock_midjourney(_config()) as mj, requests.Session() as session:
+        adapter = session.get_adapter(BASE + SUBMIT)
+        assert adapter is session.adapters["https://"]
+        settings = session.merge_environment_settings(BASE + SUBMIT, {}, None, None, None)
+        assert settings["proxies"]["https"] == "http://proxy.test:3128"
+        # Configured through get_adapter, as clients do: the retries apply to the mock's answers.
+        adapter.max_retries = Retry(total=1, status_forcelist=[503], allowed_methods=None)
+        mj.inject_fault("status", status=503, count=1, endpoint="submit-jobs")
+        assert _submit(session).json()["status"] == 0
+        assert mj.request_counts() == {"submit-jobs": 2}
