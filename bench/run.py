@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mjbench import peers
-from mjbench.inprocess import measure_inprocess
+from mjbench.inprocess import measure_inprocess, summary_lines
 from mjbench.load import WrkResult, failed_share, fill_submits, run_wrk
 from mjbench.procs import Server, ServerSpec, get, install_signal_handlers, stop_all
 from mjbench.report import comparison_table, markdown_table, targets
@@ -371,7 +371,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     shutil.rmtree(log_dir, ignore_errors=True)
     log_dir.mkdir(parents=True)
     try:
-        return _run(args, wrk, work, log_dir, began)
+        only_inprocess = args.only == "inprocess"
+        return (_run_inprocess if only_inprocess else _run)(args, wrk, work, log_dir, began)
     finally:
         stop_all()
         shutil.rmtree(work, ignore_errors=True)
@@ -497,6 +498,37 @@ def _run(
     return results
 
 
+def _run_inprocess(
+    args: argparse.Namespace, wrk: str, work: Path, log_dir: Path, began: float
+) -> dict[str, Any]:
+    """`--only inprocess`: WireMock (warmed up as in the full run) and one mj-mock server for the
+    reference row, then the in-process figures alone; about a minute."""
+    results: dict[str, Any] = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "only": "inprocess",
+        "loadavg": {"start": loadavg()},
+    }
+    wiremock = start(peers.wiremock_spec(peers.write_wiremock_root(work / "wiremock")), log_dir)
+    mock = start(peers.mock_spec(), log_dir)
+    ids = submit_tasks(mock, 1)
+    wait_settled(mock)
+    say(f"warming up WireMock for {args.warmup_jvm:g} s (the JVM's JIT) ...")
+    js1 = _write(work / "js1.json", {"taskIds": ids})
+    started = time.perf_counter()
+    while time.perf_counter() - started < args.warmup_jvm:
+        run_wrk(wrk, wiremock.base_url + JOB_STATUS, js1, API_KEY, 2)
+    say("in-process calls against WireMock over loopback ...")
+    results["inprocess"] = measure_inprocess(
+        wiremock.base_url, mock.base_url, ids[0], API_KEY, args.rounds, args.inprocess_seconds
+    )
+    wiremock.stop()
+    mock.stop()
+    results["loadavg"]["end"] = loadavg()
+    results["elapsed_s"] = round(time.perf_counter() - began, 1)
+    return results
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=4.0, help="seconds per wrk round")
@@ -553,6 +585,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="GIT_REF",
         help="also measure the mock at this git ref (the 'before' column), in the same rounds",
     )
+    parser.add_argument(
+        "--only",
+        choices=["inprocess"],
+        help="measure only these figures (inprocess: the in-process calls/s and the fixture)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.json")
     args = parser.parse_args(argv)
     if args.quick:
@@ -571,6 +608,10 @@ def main(argv: list[str] | None = None) -> int:
     results["quick"] = bool(args.quick)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
+    if args.only == "inprocess":
+        print("\n".join(summary_lines(results["inprocess"])))
+        print(f"load average {results['loadavg']}; {results['elapsed_s']} s")
+        return 0
     table = markdown_table(results)
     print(
         f"\nmj-mock vs WireMock {results['machine']['tools']['wiremock']} and Prism "

@@ -1,11 +1,12 @@
 """In-process mode: `requests` and httpx calls to the API are answered without a socket, like
 moto's decorators.
 
-`responses` (for requests) and respx (for httpx, sync and async; see `modes.intercept_httpx`)
-intercept each call and hand it to the same Flask app the server runs, through its test client,
-so both modes share every line of behaviour. Calls to other URLs are refused unless listed in
-`passthrough`, and a call on the API's host outside `base_url`, or from any other HTTP library,
-fails loudly (`modes.offline_guard`) instead of reaching the real service.
+`responses` (for requests; `modes.intercept_requests` answers the API's calls ahead of it, with
+the same callbacks) and respx (for httpx, sync and async; see `modes.intercept_httpx`, started at
+the first httpx request by `modes.lazy_httpx`) intercept each call and hand it to the same app the
+server runs, so both modes share every line of behaviour. Calls to other URLs are refused unless
+listed in `passthrough`, and a call on the API's host outside `base_url`, or from any other HTTP
+library, fails loudly (`modes.offline_guard`) instead of reaching the real service.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from mock_server.domain.clock import ManualClock
 from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.domain.scenario import ScenarioSource, load_scenario, player_for
 from mock_server.modes.intercept_httpx import Answer, HttpxInterceptor, httpx_available
+from mock_server.modes.intercept_requests import RequestsInterceptor, Rule
+from mock_server.modes.lazy_httpx import LazyHttpx
 from mock_server.modes.offline_guard import HostGuard, NotIntercepted
 from mock_server.testing.controller import MockController, test_client_transport
 from mock_server.web.faults import DROP_HEADER
@@ -136,9 +139,10 @@ class mock_midjourney:
         self._passthrough = tuple(passthrough)
         self._external_mock = responses_mock
         self._external_router = respx_mock
-        self._httpx: HttpxInterceptor | None = None
+        self._httpx: HttpxInterceptor | LazyHttpx | None = None
         self._guard: HostGuard | None = None
         self._mock: responses.RequestsMock | None = None
+        self._requests: RequestsInterceptor | None = None
         self.backend: MidjourneyBackend | None = None
         self._assembly: Mock | None = None
         self.controller: InProcessController | None = None
@@ -167,9 +171,14 @@ class mock_midjourney:
         self._register(mock)
         if self._external_mock is None:
             mock.start()
+            # The API's calls are answered ahead of `responses` (the same callbacks, cheaper);
+            # a shared `responses_mock` keeps seeing and recording every call, as before.
+            self._requests = RequestsInterceptor(self._fast_rules())
+            self._requests.start()
         self._mock = mock
         if httpx_available():
-            self._httpx = HttpxInterceptor(
+            build = functools.partial(
+                HttpxInterceptor,
                 self._forward_url,
                 api_pattern=self._api_pattern(),
                 image_pattern=self._image_pattern(),
@@ -177,6 +186,9 @@ class mock_midjourney:
                 passthrough=self._passthrough,
                 router=self._external_router,
             )
+            # A router shared with the test gets the mock's routes now; our own starts at the
+            # first httpx request (`lazy_httpx.py`), so a test without one does not pay for it.
+            self._httpx = build() if self._external_router is not None else LazyHttpx(build)
             self._httpx.start()
         hosts = {urlsplit(self.base_url).hostname, urlsplit(self.config.image_base_url).hostname}
         self._guard = HostGuard(h for h in hosts if h)
@@ -194,6 +206,9 @@ class mock_midjourney:
         return self.controller
 
     def stop(self) -> None:
+        if self._requests is not None:
+            self._requests.stop()
+            self._requests = None
         if self._mock is not None and self._external_mock is None:
             self._mock.stop()
             self._mock.reset()
@@ -262,6 +277,13 @@ class mock_midjourney:
             mock.add_callback(method, wrong, callback=self._refuse_wrong_base, content_type=None)
         for prefix in self._passthrough:
             mock.add_passthru(prefix)
+
+    def _fast_rules(self) -> list[Rule]:
+        images = self._image_pattern()
+        rules: list[Rule] = [(None, self._api_pattern(), self._answer_api)]
+        if images is not None:
+            rules.append(("GET", images, self._answer_image))
+        return rules
 
     def _refuse_wrong_base(self, request: requests.PreparedRequest) -> Any:
         raise NotIntercepted(self._wrong_base(request.url or "") or "mock_midjourney refused it")
