@@ -29,12 +29,11 @@ import os
 import socket
 import struct
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from granian._granian import ListenerSpec as SocketSpec
+from granian._granian import SocketHolder
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
@@ -73,6 +72,25 @@ class _EmbeddedServer(Server):
         self._ssp = None
         self._shd = self._holder
         self._sfd = self._holder.get_fd()
+
+
+BACKLOG = 1024
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on `host` (a name is resolved, as waitress resolves it)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(BACKLOG)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _reset_connection(local: tuple[str, int], peer: str) -> bool:
@@ -122,9 +140,8 @@ class GranianMockServer:
         channel_timeout: int = CHANNEL_TIMEOUT,
     ) -> None:
         """`threads` serve what the loop hands off (Flask, a busy backend); the control API has
-        `CONTROL_THREADS` of its own. `connection_limit` caps requests in flight (granian's
-        backpressure); `channel_timeout` is how long a connection may take to send a
-        request's headers, an idle keep-alive one included."""
+        `CONTROL_THREADS` of its own. `connection_limit` scales granian's connection cap;
+        `channel_timeout` is how long a connection may take to send a request's headers."""
         self._owns_backend = backend is None
         self.backend = backend or MidjourneyBackend(config)
         self.config = self.backend.config
@@ -140,10 +157,13 @@ class GranianMockServer:
         self._body_cap = max(self.config.max_body_bytes * 4, 1 << 20)
         for name in ("granian", "_granian", "granian.access"):
             logging.getLogger(name).setLevel(logging.ERROR)
-        self._holder = SocketSpec(host, port, 1024).build()
-        with socket.socket(fileno=os.dup(self._holder.get_fd())) as bound:
-            self._address: tuple[str, int] = bound.getsockname()[:2]
-        self._host = host
+        # Bound and listening now, as waitress does: a client that reads the banner and
+        # connects at once queues in the backlog instead of being refused.
+        listening = _listen(host, port)
+        self._address: tuple[str, int] = listening.getsockname()[:2]
+        # granian owns the descriptor from here on and closes it when it stops serving.
+        self._fd = listening.detach()
+        self._holder = SocketHolder(self._fd, False, BACKLOG)  # type: ignore[call-arg]
         self._server = _EmbeddedServer(
             self,
             self._holder,
@@ -153,7 +173,10 @@ class GranianMockServer:
             runtime_threads=1,
             http=HTTPModes.http1,
             websockets=False,
-            backpressure=connection_limit,
+            # granian's backpressure caps connections, idle ones included: far above waitress's
+            # limit, since an idle connection here holds no thread (header_read_timeout reaps
+            # the silent ones), so idle sockets cannot lock a new client out.
+            backpressure=max(16 * connection_limit, 4096),
             http1_settings=HTTP1Settings(header_read_timeout=channel_timeout * 1000),
             log_enabled=False,
             log_level=LogLevels.error,
@@ -198,23 +221,7 @@ class GranianMockServer:
         self._thread = threading.Thread(target=self._run, name="mj-mock", daemon=True)
         self._thread.start()
         self._ready.wait(timeout=10)
-        self._wait_listening()
         return self
-
-    def _wait_listening(self, timeout: float = 10.0) -> None:
-        """granian's Rust side starts listening shortly after the loop starts it: wait for
-        that, so a client right after `start()` is not refused."""
-        deadline = time.monotonic() + timeout
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
-        host = "::1" if host == "::" else host
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection((host, self.port), timeout=1).close()
-                return
-            except OSError:
-                if self._thread is None or not self._thread.is_alive():
-                    return
-                time.sleep(0.002)
 
     def serve_forever(self) -> None:
         """Block serving requests until `stop()` or KeyboardInterrupt (SIGINT, and SIGTERM as
@@ -242,6 +249,9 @@ class GranianMockServer:
                 thread.join(timeout=5)
         self._provider.shutdown(wait=True, cancel_futures=True)
         self._control.shutdown(wait=True, cancel_futures=True)
+        if thread is None:  # never served: granian never took the socket over
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
         if self._owns_backend:
             self.backend.close()
 

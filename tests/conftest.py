@@ -32,13 +32,16 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     os.environ["MJ_MOCK_SERVER"] = name
     if name == "granian":
+        import contract_tests.proxy
         import mock_server
         import mock_server.pytest_plugin
         import mock_server.server
         from mock_server.granian_server import GranianMockServer
 
+        # contract_tests.proxy, imported first, keeps waitress: its recording proxy is waitress.
+        assert getattr(contract_tests.proxy, "MockServer") is mock_server.MockServer  # noqa: B009
         for module in (mock_server, mock_server.server, mock_server.pytest_plugin):
-            module.MockServer = GranianMockServer  # type: ignore[misc,assignment]
+            setattr(module, "MockServer", GranianMockServer)  # noqa: B010
 
 
 @pytest.fixture
