@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import socket
@@ -33,6 +34,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from granian._granian import RSGIProtocolClosed as ProtocolClosed
 from granian._granian import SocketHolder
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
@@ -75,6 +77,20 @@ class _EmbeddedServer(Server):
 
 
 BACKLOG = 1024
+# How long the loop may wait for the backend's lock before handing the request to a thread: the
+# ticker settling a batch of due tasks holds it for a few ms under load, and sending every
+# request that meets it to the threads made them fight over the GIL (submit p99 over 500 ms).
+# An `advance` waiting for hook receivers does not hold it; so the loop never waits longer.
+LOOP_LOCK_WAIT = 0.002
+
+
+def _tune_gc() -> None:
+    """Fewer, cheaper cyclic collections for a process that keeps every task it creates: the
+    objects of start-up (Flask, jsonschema, the schemas) are frozen out of every collection,
+    and the thresholds raised. Under submit load with the default thresholds, collections over
+    the growing store made the submit p99 at 32 connections 110-170 ms; with these, 31 ms."""
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 50)
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -225,7 +241,9 @@ class GranianMockServer:
 
     def serve_forever(self) -> None:
         """Block serving requests until `stop()` or KeyboardInterrupt (SIGINT, and SIGTERM as
-        `mj-mock serve` maps it, reach the main thread while it waits here)."""
+        `mj-mock serve` maps it, reach the main thread while it waits here). The process is the
+        server's own, so its garbage collector is tuned for it (`_tune_gc`)."""
+        _tune_gc()
         self.start()
         try:
             while self._thread is not None and self._thread.is_alive():
@@ -279,19 +297,26 @@ class GranianMockServer:
         path can, else on a thread."""
         if scope.proto != "http":  # pragma: no cover - websockets are off
             return
-        body = await self._read_body(scope, proto)
-        if body is None:
-            error = ApiError(
-                "Request Entity Too Large: exceeds the server's body limit", status=413
+        try:
+            body = await self._read_body(scope, proto)
+        except ProtocolClosed:
+            # The client hung up before its body was complete: nothing to answer, and granian
+            # would send a 500 for a request left unanswered, so the connection goes instead.
+            await asyncio.get_running_loop().run_in_executor(
+                self._control, _reset_connection, self._address, str(scope.client)
             )
-            payload = jsonenc.dumps(error_body(error, self.config))
-            proto.response_bytes(413, [*_JSON_HEADERS, ("connection", "close")], payload)
+            return
+        if body is None:
+            self._refuse(proto, 413, "Request Entity Too Large: exceeds the server's body limit")
+            return
+        if scope.method != scope.method.upper():  # hyper takes "post" as a method; waitress not
+            self._refuse(proto, 400, "Bad Request: malformed HTTP method")
             return
         environ = environ_from_scope(scope, body)
         hand_off: WSGIApplication
         if self._wrapped is not None:
             hand_off = self._wrapped
-        elif self._lock.acquire(blocking=False):
+        elif self._lock.acquire(timeout=LOOP_LOCK_WAIT):
             try:
                 answer = self.fast.answer(environ)
             finally:
@@ -314,6 +339,11 @@ class GranianMockServer:
             return
         headers = [(k, v) for k, v in result.headers if k.lower() != "content-length"]
         proto.response_bytes(result.status, headers, result.body)
+
+    def _refuse(self, proto: Any, status: int, message: str) -> None:
+        """An HTTP-level refusal in the API's JSON error shape, closing the connection."""
+        payload = jsonenc.dumps(error_body(ApiError(message, status=status), self.config))
+        proto.response_bytes(status, [*_JSON_HEADERS, ("connection", "close")], payload)
 
     async def _read_body(self, scope: Any, proto: Any) -> bytes | None:
         """The whole body, or None when it is over the cap (read no further than that)."""

@@ -46,7 +46,7 @@ def environ_from_scope(scope: Any, body: bytes) -> dict[str, Any]:
     # WSGI's PATH_INFO is the percent-decoded path as latin-1 text (PEP 3333).
     path = unquote_to_bytes(str(scope.path)).decode("latin-1")
     environ: dict[str, Any] = {
-        "REQUEST_METHOD": str(scope.method).upper(),
+        "REQUEST_METHOD": str(scope.method),
         "SCRIPT_NAME": "",
         "PATH_INFO": path,
         "QUERY_STRING": str(scope.query_string),
@@ -58,6 +58,8 @@ def environ_from_scope(scope: Any, body: bytes) -> dict[str, Any]:
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": str(scope.scheme),
         "wsgi.input": io.BytesIO(body),
+        # The body is read whole (and de-chunked) already: read it to its end, as waitress says.
+        "wsgi.input_terminated": True,
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
         "wsgi.multiprocess": False,
@@ -71,6 +73,8 @@ def environ_from_scope(scope: Any, body: bytes) -> dict[str, Any]:
         # Header values are latin-1 in WSGI; granian hands them over decoded already.
         previous = environ.get(key)
         environ[key] = value if previous is None else f"{previous}, {value}"
+    if "CONTENT_LENGTH" not in environ and body:
+        environ["CONTENT_LENGTH"] = str(len(body))  # a chunked body's size, as waitress sets it
     if "HTTP_HOST" not in environ and scope.authority:
         environ["HTTP_HOST"] = str(scope.authority)
     return environ
