@@ -73,8 +73,11 @@ def environ_from_scope(scope: Any, body: bytes) -> dict[str, Any]:
         # Header values are latin-1 in WSGI; granian hands them over decoded already.
         previous = environ.get(key)
         environ[key] = value if previous is None else f"{previous}, {value}"
-    if "CONTENT_LENGTH" not in environ and body:
-        environ["CONTENT_LENGTH"] = str(len(body))  # a chunked body's size, as waitress sets it
+    if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+        # granian has de-chunked the body: as waitress does, it is then framed by its length
+        # (Werkzeug ignores Content-Length while Transfer-Encoding says chunked).
+        del environ["HTTP_TRANSFER_ENCODING"]
+        environ["CONTENT_LENGTH"] = str(len(body))
     if "HTTP_HOST" not in environ and scope.authority:
         environ["HTTP_HOST"] = str(scope.authority)
     return environ

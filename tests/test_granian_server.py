@@ -229,3 +229,27 @@ def test_submit_under_concurrent_load_neither_oversells_nor_loses_a_task() -> No
         assert len(accepted) == 500
         tasks = requests.get(server.url + control_path("tasks"), timeout=10).json()["tasks"]
         assert {t["taskId"] for t in tasks} == {a.json()["data"]["taskId"] for a in accepted}
+
+
+def test_a_chunked_body_is_framed_by_its_length_as_under_waitress(
+    server: GranianMockServer,
+) -> None:
+    """granian de-chunks the body; Flask must then see its length (Werkzeug ignores
+    Content-Length while Transfer-Encoding says chunked), so the body limit still applies."""
+    body = json.dumps({"prompt": "x" * 100_000}).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(
+            f"POST {SUBMIT_JOBS} HTTP/1.1\r\nHost: x\r\nAPI-KEY: {KEY}\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
+        for start in range(0, len(body), 8000):
+            part = body[start : start + 8000]
+            sock.sendall(b"%x\r\n%s\r\n" % (len(part), part))
+        sock.sendall(b"0\r\n\r\n")
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    head, _, answer = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), reply[:200]
+    assert json.loads(answer)["status"] == 413
