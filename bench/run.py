@@ -28,7 +28,7 @@ from mjbench import peers
 from mjbench.inprocess import measure_inprocess, summary_lines
 from mjbench.load import WrkResult, failed_share, fill_submits, run_wrk
 from mjbench.procs import Server, ServerSpec, get, install_signal_handlers, stop_all
-from mjbench.report import comparison_table, markdown_table, targets
+from mjbench.report import comparison_table, issue15_table, markdown_table, targets
 from mjbench.storecost import measure_store_cost
 
 API_KEY = "bench-key"  # bench/mock.toml's key; the peers accept any API-KEY
@@ -179,6 +179,7 @@ def interleaved(
     rounds: int,
     seconds: float,
     on_round: Callable[[str, WrkResult], None] | None = None,
+    connections: int = 16,
 ) -> dict[str, dict[str, Any]]:
     """`rounds` wrk runs per server, the servers taking turns (rotating who goes first), so
     background load on a shared machine falls on all of them alike."""
@@ -187,11 +188,14 @@ def interleaved(
     for rnd in range(rounds):
         for name in names[rnd % len(names) :] + names[: rnd % len(names)]:
             server, body = targets_[name]
-            result = run_wrk(wrk, server.base_url + path, body, API_KEY, seconds, pid=server.pid)
+            url = server.base_url + path
+            result = run_wrk(
+                wrk, url, body, API_KEY, seconds, connections=connections, pid=server.pid
+            )
             if failed_share(result) > 0.01:
                 say(f"{name}: {result.errors} in {result.requests} answers; running it again")
                 result = run_wrk(
-                    wrk, server.base_url + path, body, API_KEY, seconds, pid=server.pid
+                    wrk, url, body, API_KEY, seconds, connections=connections, pid=server.pid
                 )
             runs[name].append(result)
             if on_round is not None:
@@ -254,6 +258,28 @@ def phase_throughput(
         say(
             f"{scenario}: "
             + ", ".join(f"{n} {v['rps']:,.0f} req/s" for n, v in out[scenario].items())
+        )
+    return out
+
+
+def phase_32_connections(
+    wrk: str,
+    servers: dict[str, Server],
+    bodies: dict[str, dict[str, Path]],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """The same three routes at 32 connections (issue 15's p99 target), right after the
+    16-connection rounds, so every server is warm; interleaved the same way."""
+    out: dict[str, Any] = {}
+    for scenario, path in SCENARIOS.items():
+        targets_ = {name: (server, bodies[scenario][name]) for name, server in servers.items()}
+        out[scenario] = interleaved(wrk, targets_, path, args.rounds, args.duration, connections=32)
+        say(
+            f"{scenario} at 32 connections: "
+            + ", ".join(
+                f"{n} {v['rps']:,.0f} req/s p99 {v['p99_ms']:.1f} ms"
+                for n, v in out[scenario].items()
+            )
         )
     return out
 
@@ -388,9 +414,8 @@ def _run(
     }
     # The comparison servers (issue 15): measured in the same rounds, reported in their own table.
     extras = {"WSGI floor (waitress)": peers.floor_spec()}
-    granian = peers.granian_spec()
-    if granian is not None:
-        extras[granian.name] = granian
+    if peers.has_granian():  # the headline row is granian's; waitress, the fallback, too
+        extras["mj-mock (waitress)"] = peers.mock_spec("mj-mock (waitress)", server="waitress")
     if args.before:
         before = peers.before_spec(args.before, work)
         extras[before.name] = before
@@ -399,7 +424,8 @@ def _run(
         "machine": machine(),
         "settings": {
             "wrk": f"-t2 -c16 -d{args.duration:g}s, {args.rounds} interleaved rounds per server "
-            "(median reported)",
+            "(median reported); the same at -c32 for the p99 figures",
+            "mj-mock server": "granian" if peers.has_granian() else "waitress",
             "warmup_limit_s": {
                 "mj-mock": args.warmup,
                 "Prism": args.warmup,
@@ -447,12 +473,19 @@ def _run(
             bodies["job_status_100"][name] = js100
         bodies["submit"][name] = submit_body
     results["throughput"] = phase_throughput(wrk, servers, bodies, args)
+    results["throughput_32"] = phase_32_connections(wrk, servers, bodies, args)
     results["memory"]["after_load_mb"] = {n: s.rss_mb() for n, s in servers.items()}
     for name in extras:
         servers.pop(name).stop()
     results["loadavg"]["after_throughput"] = loadavg()
 
-    fill = phase_fill(wrk, mock, submit_body, args.tasks, args.fill_limit)
+    # A fresh mock for the memory figure: the submit rounds alone leave the load-run mock with
+    # more than 100,000 tasks now that it is faster.
+    fresh = start(specs["mj-mock"], log_dir)
+    try:
+        fill = phase_fill(wrk, fresh, submit_body, args.tasks, args.fill_limit)
+    finally:
+        fresh.stop()
     results["memory"]["mock_with_tasks_mb"] = fill["rss_mb"]
     results["memory"]["mock_tasks"] = fill["tasks"]
     results["memory"]["fill"] = {
@@ -622,6 +655,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     print()
     print(comparison_table(results))
+    print()
+    print(issue15_table(results))
     say(f"results written to {args.output}")
     return 0
 

@@ -186,6 +186,13 @@ def main() -> None:
     "--record) say, on the mock's clock.",
 )
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--server",
+    "server_name",
+    type=click.Choice(["waitress", "granian"]),
+    envvar="MJ_MOCK_SERVER",
+    help="The HTTP server: waitress (default) or granian (the package's fast extra).",
+)
 def serve(
     host: str,
     port: int,
@@ -208,6 +215,7 @@ def serve(
     scenario_source: str | None,
     replay_dir: str | None,
     threads: int,
+    server_name: str | None,
 ) -> None:
     """Run the mock server until interrupted."""
     from mock_server.domain.scenario import load_scenario, player_for
@@ -233,6 +241,7 @@ def serve(
                 "state_file": state_file,
                 "cors_origins": cors_origins or None,
                 "journal_size": journal_size,
+                "server": server_name,
             },
         )
 
@@ -242,7 +251,10 @@ def serve(
             from mock_server.modes.replay import load_replay
 
             replay = load_replay(replay_dir, config.clock, config.time_scale)
-        server = MockServer(
+        server_class: Any = MockServer
+        if config.server == "granian":
+            server_class = _granian_server()
+        server = server_class(
             config,
             host=host,
             port=port,
@@ -293,6 +305,16 @@ def serve(
         server.serve_forever()
     if stopped_by:
         click.echo(f"mj-mock: {stopped_by[0]} received, stopped")
+
+
+def _granian_server() -> Any:
+    try:
+        from mock_server.modes.granian_server import GranianMockServer
+    except ImportError as exc:
+        raise click.UsageError(
+            f"--server granian: {exc}; pip install 'midjourney-api-mock[fast]'"
+        ) from exc
+    return GranianMockServer
 
 
 def _stop_on_sigterm() -> list[str]:

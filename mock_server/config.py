@@ -43,6 +43,7 @@ DEV_API_KEY = "mj-mock-dev-key"
 DEV_QUOTA = 1_000_000
 KEYS_ENV_VAR = "MJ_MOCK_API_KEYS"
 UNKNOWN_ID_POLICIES = ("omit", "report")
+SERVERS = ("waitress", "granian")
 # [doc] The fields of a completed job-status item: extra_item_fields adds to them, never over them.
 DOCUMENTED_ITEM_FIELDS = frozenset(
     {"taskId", "status", "jobId", "images", "prompt", "mjPrompt", "createdAt", "meta"}
@@ -136,6 +137,9 @@ class Config:
     # Origins allowed to call the API and the CDN from a browser (`--cors`); "*" allows any.
     # Empty: no CORS headers, as the real API has none documented.
     cors_origins: tuple[str, ...] = ()
+    # [decision] The HTTP server of server mode: waitress (pure Python, the default) or granian
+    # (compiled, the `fast` extra; bench/README.md has both measured).
+    server: str = "waitress"
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
@@ -165,6 +169,8 @@ class Config:
                 f"unknown_ids must be one of {', '.join(UNKNOWN_ID_POLICIES)}, "
                 f"got {self.unknown_ids!r}"
             )
+        if self.server not in SERVERS:
+            raise ConfigError(f"server must be one of {', '.join(SERVERS)}, got {self.server!r}")
         shadowed = sorted(set(self.extra_item_fields) & DOCUMENTED_ITEM_FIELDS)
         if shadowed:
             raise ConfigError(f"extra_item_fields may not replace documented fields: {shadowed}")

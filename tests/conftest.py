@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -11,6 +12,37 @@ from werkzeug.test import TestResponse
 from mock_server import Config, ManualClock, MidjourneyBackend, create_app
 
 from .support import KEY, OTHER_KEY, Post
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--server",
+        choices=("waitress", "granian"),
+        default=None,
+        help="The HTTP server every server-mode test runs on (also MJ_MOCK_SERVER); waitress "
+        "unless told.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`--server granian` (or MJ_MOCK_SERVER=granian): every `MockServer` the tests start,
+    and every `mj-mock serve` child (through the environment), is granian's."""
+    name = config.getoption("--server") or os.environ.get("MJ_MOCK_SERVER")
+    if not name:
+        return
+    os.environ["MJ_MOCK_SERVER"] = name
+    if name == "granian":
+        import contract_tests.proxy
+        import mock_server
+        import mock_server.modes.server
+        import mock_server.testing.pytest_plugin
+        from mock_server.modes.granian_server import GranianMockServer
+
+        # contract_tests.proxy, imported first, keeps waitress: its recording proxy is waitress.
+        assert getattr(contract_tests.proxy, "MockServer") is mock_server.MockServer  # noqa: B009
+        plugin = mock_server.testing.pytest_plugin
+        for module in (mock_server, mock_server.modes.server, plugin):
+            setattr(module, "MockServer", GranianMockServer)  # noqa: B010
 
 
 @pytest.fixture

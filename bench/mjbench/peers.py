@@ -141,7 +141,19 @@ def _mj_mock_argv() -> list[str]:
     return [sys.executable, "-c", "from mock_server.cli import main; main()"]
 
 
-def mock_spec(name: str = "mj-mock", config: Path | None = None) -> ServerSpec:
+def has_granian() -> bool:
+    """Whether granian (the package's `fast` extra) is importable here."""
+    import importlib.util
+
+    return importlib.util.find_spec("granian") is not None
+
+
+def mock_spec(
+    name: str = "mj-mock", config: Path | None = None, server: str | None = None
+) -> ServerSpec:
+    """`mj-mock serve` on `server`: granian when it is installed (the headline row), unless
+    told otherwise."""
+    server = server or ("granian" if has_granian() else "waitress")
     argv = [
         *_mj_mock_argv(),
         "serve",
@@ -151,6 +163,8 @@ def mock_spec(name: str = "mj-mock", config: Path | None = None) -> ServerSpec:
         "{port}",
         "--config",
         str(config or BENCH_DIR / "mock.toml"),
+        "--server",
+        server,
     ]
     return ServerSpec(name, tuple(argv), cwd=REPO_DIR)
 
@@ -255,39 +269,13 @@ def tool_versions() -> dict[str, str]:
     }
 
 
-# -- the comparison servers: the floor, granian, and the mock as it was before ----------------
+# -- the comparison servers: the floor and the mock as it was before ---------------------------
 
 
 def floor_spec() -> ServerSpec:
     """A do-nothing WSGI app under waitress (bench/floor_app.py): the HTTP server's ceiling."""
     argv = (sys.executable, str(BENCH_DIR / "floor_app.py"), "{port}")
     return ServerSpec("WSGI floor (waitress)", argv, cwd=REPO_DIR)
-
-
-def granian_spec(config: Path | None = None) -> ServerSpec | None:
-    """mj-mock's app under granian (bench/granian_app.py), one worker, 8 threads; None when
-    granian is not installed."""
-    granian = Path(sysconfig.get_path("scripts")) / "granian"
-    if not granian.exists():
-        return None
-    argv = (
-        str(granian),
-        "--interface",
-        "wsgi",
-        "--workers",
-        "1",
-        "--blocking-threads",
-        "8",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-        "--log-level",
-        "warning",
-        "granian_app:app",
-    )
-    env = {"MJ_MOCK_CONFIG": str(config or BENCH_DIR / "mock.toml")}
-    return ServerSpec("mj-mock (granian)", argv, cwd=BENCH_DIR, env=env)
 
 
 def before_spec(ref: str, work: Path) -> ServerSpec:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["markdown_table", "targets"]
+__all__ = ["comparison_table", "issue15_table", "markdown_table", "targets"]
 
 PEERS = ("WireMock", "Prism")
 
@@ -247,9 +247,10 @@ def comparison_table(results: dict[str, Any]) -> str:
         "job_status_100": "job-status 100 ids",
         "submit": "submit",
     }
+    tp32 = results.get("throughput_32", {})
     head = ["server"]
     for label in labels.values():
-        head += [f"{label} req/s", "÷ WireMock", "p99 ms", "CPU µs/req"]
+        head += [f"{label} req/s", "÷ WireMock", "p99 ms", "p99 ms at 32", "CPU µs/req"]
     head += ["first answer s", "idle RSS MB"]
     rows = ["| " + " | ".join(head) + " |", "|---" + "|--:" * (len(head) - 1) + "|"]
     cold = results.get("cold_start", {})
@@ -264,9 +265,46 @@ def comparison_table(results: dict[str, Any]) -> str:
                 _num(mine.get("rps")),
                 _ratio(mine.get("rps"), wire.get("rps")),
                 _num(mine.get("p99_ms"), 1),
+                _num(tp32.get(key, {}).get(name, {}).get("p99_ms"), 1),
                 _num(mine.get("cpu_us_per_request")),
             ]
         first = cold.get(name, {}).get("first_answer_s")
         cells += ["—" if first is None else f"{first:.2f}", _num(idle.get(name), 1)]
         rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def issue15_table(results: dict[str, Any]) -> str:
+    """Issue 15's server-mode targets for the headline mock (and waitress, when measured):
+    req/s as a ratio to WireMock in the same rounds, and p99 at 32 connections."""
+    tp = results.get("throughput", {})
+    tp32 = results.get("throughput_32", {})
+    wanted = {"job_status_1": 1.0, "job_status_100": 0.3, "submit": 0.3}
+    labels = {"job_status_1": "1 id", "job_status_100": "100 ids", "submit": "submit"}
+    rows = [
+        "| server | target | measured | met |",
+        "|---|---|--:|---|",
+    ]
+    for name in ("mj-mock", "mj-mock (waitress)"):
+        if name not in tp.get("job_status_1", {}):
+            continue
+        for key, floor in wanted.items():
+            mine = tp.get(key, {}).get(name, {}).get("rps")
+            wire = tp.get(key, {}).get("WireMock", {}).get("rps")
+            if mine is None or not wire:
+                continue
+            ratio = mine / wire
+            rows.append(
+                f"| {name} | {labels[key]} req/s ≥ {floor:.1f}x WireMock | {ratio:.2f}x | "
+                f"{'yes' if ratio >= floor else '**no**'} |"
+            )
+        for key in wanted:
+            mine = tp32.get(key, {}).get(name, {}).get("p99_ms")
+            wire = tp32.get(key, {}).get("WireMock", {}).get("p99_ms")
+            if mine is None or wire is None:
+                continue
+            rows.append(
+                f"| {name} | {labels[key]} p99 at 32 connections ≤ WireMock's ({wire:.1f} ms) "
+                f"| {mine:.1f} ms | {'yes' if mine <= wire else '**no**'} |"
+            )
     return "\n".join(rows)

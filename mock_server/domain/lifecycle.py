@@ -60,7 +60,8 @@ class MidjourneyBackend:
         self.clock = self.config.clock
         # An explicit store wins; otherwise `config.state_file` picks SQLite, else memory.
         self._store: Store = store if store is not None else store_for(self.config)
-        self._lock = threading.RLock()
+        # Public for a transport that must never block on it: granian's loop only tries it.
+        self.lock = threading.RLock()
         self._scheduler = Scheduler()
         self._rng = random.Random(self.config.seed)
         self._seq = 0
@@ -78,27 +79,27 @@ class MidjourneyBackend:
 
     def authenticate(self, api_key: str | None) -> str:
         """The account's key, or Unauthorized (see `ledger.authenticate`)."""
-        with self._lock:
+        with self.lock:
             return ledger.authenticate(self._store, api_key)
 
     def add_key(self, key: str, quota: int) -> Account:
         """Create an account, or set an existing one's balance (a top-up or a drain)."""
-        with self._lock:
+        with self.lock:
             return ledger.set_balance(self._store, key, quota)
 
     def accounts(self) -> list[Account]:
-        with self._lock:
+        with self.lock:
             return list(self._store.accounts())
 
     def account(self, key: str) -> Account:
-        with self._lock:
+        with self.lock:
             account = self._store.get_account(key)
             if account is None:
                 raise NotFound(f"no such key {key!r}")
             return account
 
     def in_progress_count(self, key: str) -> int:
-        with self._lock:
+        with self.lock:
             self._run_due()
             return self._in_progress.count(key)
 
@@ -106,7 +107,7 @@ class MidjourneyBackend:
 
     def submit(self, api_key: str, request: SubmitRequest) -> Task:
         cfg = self.config
-        with self._lock:
+        with self.lock:
             self._run_due()
             account = ledger.admit(self._store, cfg, self._in_progress, api_key, request.mode)
             cost = cfg.mode_costs.get(request.mode, 0)
@@ -123,7 +124,7 @@ class MidjourneyBackend:
 
     def job_status(self, api_key: str, task_ids: Iterable[str]) -> list[Task]:
         """[decision] In request order, duplicates collapsed, unknown and foreign ids left out."""
-        with self._lock:
+        with self.lock:
             self._run_due()
             seen: set[str] = set()
             found: list[Task] = []
@@ -140,11 +141,11 @@ class MidjourneyBackend:
 
     def settle(self) -> None:
         """Apply every outcome that is due by now (server mode calls this from a ticker)."""
-        with self._lock:
+        with self.lock:
             self._run_due()
 
     def next_due(self) -> float | None:
-        with self._lock:
+        with self.lock:
             return self._scheduler.next_due()
 
     def advance(self, seconds: float) -> float:
@@ -157,12 +158,12 @@ class MidjourneyBackend:
             raise Conflict("the clock is not manual; start the mock with a manual clock")
         if seconds < 0:
             raise InvalidRequest("seconds must be >= 0")
-        with self._lock:
+        with self.lock:
             target = clock.now() + seconds
         return advance_to(
             target,
             clock=clock,
-            lock=self._lock,
+            lock=self.lock,
             scheduler=self._scheduler,
             deliveries=self.hooks,
             wait_timeout=self.config.hooks.attempt_timeout + 5,
@@ -170,21 +171,21 @@ class MidjourneyBackend:
 
     def complete(self, task_id: str) -> Task:
         """Force success now, whatever was planned (a control-API power)."""
-        with self._lock:
+        with self.lock:
             self._run_due()
             task = self._unfinished(task_id)
             self._finish(task, TaskStatus.COMPLETED, None)
             return task
 
     def fail(self, task_id: str, reason: str) -> Task:
-        with self._lock:
+        with self.lock:
             self._run_due()
             task = self._unfinished(task_id)
             self._finish(task, TaskStatus.FAILED, reason or "Task failed")
             return task
 
     def get_task(self, task_id: str) -> Task:
-        with self._lock:
+        with self.lock:
             self._run_due()
             task = self._store.get_task(task_id)
             if task is None:
@@ -193,7 +194,7 @@ class MidjourneyBackend:
 
     def completed_task_by_job_id(self, job_id: str) -> Task:
         """The completed task whose images live under `job_id` (the CDN route serves them)."""
-        with self._lock:
+        with self.lock:
             self._run_due()
             task = self._store.get_task_by_job_id(job_id)
             if task is None or task.status != TaskStatus.COMPLETED:
@@ -201,18 +202,18 @@ class MidjourneyBackend:
             return task
 
     def tasks(self) -> list[Task]:
-        with self._lock:
+        with self.lock:
             self._run_due()
             return list(self._store.tasks())
 
     def tasks_page(self, after_seq: int | None, limit: int) -> list[Task]:
         """Up to `limit` tasks in submit order, after the one numbered `after_seq`."""
-        with self._lock:
+        with self.lock:
             self._run_due()
             return list(self._store.tasks_after(after_seq or 0, limit))
 
     def task_count(self) -> int:
-        with self._lock:
+        with self.lock:
             return self._store.task_count()
 
     @property
@@ -222,17 +223,17 @@ class MidjourneyBackend:
 
     def close(self) -> None:
         """Release the store (a state file's lock); the backend is not usable afterwards."""
-        with self._lock:
+        with self.lock:
             self._store.close()
 
     def on_task_finished(self, listener: TaskListener) -> None:
         """Call `listener(task)` once per task reaching 1 or 2, under the backend lock."""
-        with self._lock:
+        with self.lock:
             self._listeners.append(listener)
 
     def attach_hooks(self, hooks: Deliveries) -> None:
         """Wire a hook dispatcher in: finished tasks feed it, a reset clears its journal."""
-        with self._lock:
+        with self.lock:
             if self.hooks is not None:
                 raise RuntimeError("this backend already has a hook dispatcher")
             self.hooks = hooks
@@ -242,17 +243,17 @@ class MidjourneyBackend:
 
     def on_reset(self, listener: Callable[[], None]) -> None:
         """Call `listener()` on every reset, so parts that keep their own state forget it too."""
-        with self._lock:
+        with self.lock:
             self._reset_listeners.append(listener)
 
     def schedule(self, at: float, action: Callable[[], None]) -> None:
         """Run `action` under the lock when the clock reaches `at` (hook retries use this)."""
-        with self._lock:
+        with self.lock:
             self._scheduler.schedule(at, action)
 
     def reset(self) -> None:
         """Forget every task and pending event; restore the configured keys and balances."""
-        with self._lock:
+        with self.lock:
             with self._store.transaction():
                 self._store.clear()
                 ledger.seed_accounts(self._store, self.config)
@@ -275,7 +276,7 @@ class MidjourneyBackend:
         A manual clock never starts before the stored history. Ids continue: the generator is
         reseeded from the highest stored sequence number, and `_new_task_id` skips stored ids.
         """
-        with self._lock:
+        with self.lock:
             store = self._store
             known = {account.key for account in store.accounts()}
             if not known and store.task_count() == 0:
