@@ -37,7 +37,7 @@ import requests
 import waitress
 from flask import Flask, Response, request
 
-from mock_server.modes.server import MockServer
+from mock_server.modes.server import stop_waitress
 from schemas import routes
 
 from .checks import response_problems
@@ -145,11 +145,7 @@ class RecordingProxy:
     def stop(self) -> None:
         server = self._server
         thread, self._thread = self._thread, None
-        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
-            with contextlib.suppress(OSError):
-                server.trigger.pull_trigger(lambda: MockServer._close_channels(server))
-            thread.join(timeout=5)
-        MockServer._close_channels(server)
+        stop_waitress(server, thread)
         self._session.close()
 
     def __enter__(self) -> RecordingProxy:

@@ -32,14 +32,11 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     os.environ["MJ_MOCK_SERVER"] = name
     if name == "granian":
-        import contract_tests.proxy
         import mock_server
         import mock_server.modes.server
         import mock_server.testing.pytest_plugin
         from mock_server.modes.granian_server import GranianMockServer
 
-        # contract_tests.proxy, imported first, keeps waitress: its recording proxy is waitress.
-        assert getattr(contract_tests.proxy, "MockServer") is mock_server.MockServer  # noqa: B009
         plugin = mock_server.testing.pytest_plugin
         for module in (mock_server, mock_server.modes.server, plugin):
             setattr(module, "MockServer", GranianMockServer)  # noqa: B010

@@ -32,7 +32,7 @@ from schemas.routes import CDN_PREFIX, CONTROL_PREFIX
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["MockServer", "ensure_control_token"]
+__all__ = ["MockServer", "ensure_control_token", "stop_waitress"]
 
 
 def _json_error_channel(config: Config) -> type[HTTPChannel]:
@@ -262,32 +262,36 @@ class MockServer:
         server.task_dispatcher.shutdown()
         self._control_dispatcher.shutdown()
         thread, self._thread = self._thread, None
-        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
-            # Close from inside the loop thread: the trigger wakes it at once instead of after
-            # asyncore's one-second poll timeout.
-            # OSError: the loop is already tearing down its trigger.
-            with contextlib.suppress(OSError):
-                server.trigger.pull_trigger(lambda: self._close_channels(server))
-            thread.join(timeout=5)
-        self._close_channels(server)
+        stop_waitress(server, thread)
         self._control_dispatcher.shutdown()
         # The ticker, the delivery lanes, and the backend if it is ours (its state file's lock).
         self._mock.stop()
-
-    @staticmethod
-    def _close_channels(server: BaseWSGIServer) -> None:
-        # As webtest's StopableWSGIServer does: with every channel closed, asyncore's loop ends.
-        while server._map:
-            for channel in list(server._map.values()):
-                # The listening socket's own handle_close only logs "unhandled close event".
-                if channel is server:
-                    channel.close()
-                else:
-                    channel.handle_close()
-        server.task_dispatcher.shutdown()
 
     def __enter__(self) -> MockServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def stop_waitress(server: BaseWSGIServer, thread: threading.Thread | None) -> None:
+    """Stop a waitress server served by `thread` (the mock's, or the recording proxy's): close
+    from inside its loop thread, where the trigger wakes it at once instead of after asyncore's
+    one-second poll timeout, then close whatever is left and stop its worker threads."""
+    if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+        with contextlib.suppress(OSError):  # the loop is already tearing down its trigger
+            server.trigger.pull_trigger(lambda: _close_channels(server))
+        thread.join(timeout=5)
+    _close_channels(server)
+
+
+def _close_channels(server: BaseWSGIServer) -> None:
+    # As webtest's StopableWSGIServer does: with every channel closed, asyncore's loop ends.
+    while server._map:
+        for channel in list(server._map.values()):
+            # The listening socket's own handle_close only logs "unhandled close event".
+            if channel is server:
+                channel.close()
+            else:
+                channel.handle_close()
+    server.task_dispatcher.shutdown()
