@@ -41,7 +41,6 @@ from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server.embed import Server
 
-from mock_server.compose import build_mock
 from mock_server.config import Config
 from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.errors import ApiError
@@ -50,13 +49,14 @@ from mock_server.modes.server import (
     CHANNEL_TIMEOUT,
     CONNECTION_LIMIT,
     CONTROL_THREADS,
-    ensure_control_token,
+    served_mock,
+    server_settings,
 )
 from mock_server.web import jsonenc
 from mock_server.web.faults import DROP_HEADER
 from mock_server.web.guard import GUARD_KEY, ControlGuard
 from mock_server.web.wire import error_body
-from schemas.routes import CDN_PREFIX, CONTROL_PREFIX
+from schemas.routes import CONTROL_PREFIX
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -167,20 +167,15 @@ class GranianMockServer:
         `serve_images` as for `MockServer`: image URLs point at this server's own `/cdn`."""
         for name in ("granian", "_granian", "granian.access"):
             logging.getLogger(name).setLevel(logging.ERROR)
-        settings = backend.config if backend is not None else (config or Config())
+        settings = server_settings(config, backend, serve_images)
         # Bound and listening now, as waitress does: a client that reads the banner and
         # connects at once queues in the backlog instead of being refused; and the settings
         # can name the port before anything is built from them.
         listening = _listen(host, port)
         self._address: tuple[str, int] = listening.getsockname()[:2]
-        if serve_images:
-            if backend is not None:
-                listening.close()
-                raise ValueError("serve_images needs a config to set, not a ready backend")
-            settings = settings.with_overrides(image_base_url=self.url + CDN_PREFIX)
-        self.generated_token = ensure_control_token(settings, host)
-        # The one assembly of every mode (`compose.build_mock`): here with background lanes.
-        self._mock = build_mock(settings, backend=backend, delivery="lanes")
+        self._mock, self.generated_token = served_mock(
+            settings, backend, host=host, url=self.url, serve_images=serve_images
+        )
         self.backend = self._mock.backend
         self.config = self.backend.config
         self.app = self._mock.app

@@ -21,7 +21,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 
 from mock_server.addresses import is_loopback
-from mock_server.compose import build_mock
+from mock_server.compose import Mock, build_mock
 from mock_server.config import Config
 from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.errors import ApiError
@@ -32,7 +32,13 @@ from schemas.routes import CDN_PREFIX, CONTROL_PREFIX
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["MockServer", "ensure_control_token", "stop_waitress"]
+__all__ = [
+    "MockServer",
+    "ensure_control_token",
+    "served_mock",
+    "server_settings",
+    "stop_waitress",
+]
 
 
 def _json_error_channel(config: Config) -> type[HTTPChannel]:
@@ -81,6 +87,32 @@ CLEANUP_INTERVAL = 2  # how often idle connections are looked for
 # At the limit, the longest-idle connections are closed until this many slots are free again.
 EVICTION_HEADROOM = 16
 CONTROL_THREADS = 2
+
+
+def server_settings(
+    config: Config | None, backend: MidjourneyBackend | None, serve_images: bool
+) -> Config:
+    """The settings a server starts from (checked before it binds its port)."""
+    if serve_images and backend is not None:
+        raise ValueError("serve_images needs a config to set, not a ready backend")
+    return backend.config if backend is not None else (config or Config())
+
+
+def served_mock(
+    settings: Config,
+    backend: MidjourneyBackend | None,
+    *,
+    host: str,
+    url: str,
+    serve_images: bool,
+) -> tuple[Mock, bool]:
+    """What a server bound at `url` serves, for waitress and granian alike: the one assembly of
+    every mode (`compose.build_mock`), here with background delivery lanes, its image URLs on
+    the server's own `/cdn` when `serve_images`; and whether a control token was generated."""
+    if serve_images:
+        settings = settings.with_overrides(image_base_url=url + CDN_PREFIX)
+    generated = ensure_control_token(settings, host)
+    return build_mock(settings, backend=backend, delivery="lanes"), generated
 
 
 def ensure_control_token(config: Config, host: str) -> bool:
@@ -153,7 +185,7 @@ class MockServer:
         # waitress logs "Task queue depth is N" on every queued request under load: noise that
         # cost 2-3% of the server's time in bench/'s profile.
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-        settings = backend.config if backend is not None else (config or Config())
+        settings = server_settings(config, backend, serve_images)
         # Bound first, so the settings can name the port before anything is built from them.
         deferred = _Deferred()
         server: Any = waitress.create_server(
@@ -173,13 +205,9 @@ class MockServer:
         if isinstance(server, MultiSocketServer):  # pragma: no cover - only with several listens
             raise ValueError("give one host, not several")
         self._server: BaseWSGIServer = server
-        if serve_images:
-            if backend is not None:
-                raise ValueError("serve_images needs a config to set, not a ready backend")
-            settings = settings.with_overrides(image_base_url=self.url + CDN_PREFIX)
-        self.generated_token = ensure_control_token(settings, host)
-        # The one assembly of every mode (`compose.build_mock`): here with background lanes.
-        self._mock = build_mock(settings, backend=backend, delivery="lanes")
+        self._mock, self.generated_token = served_mock(
+            settings, backend, host=host, url=self.url, serve_images=serve_images
+        )
         self.backend = self._mock.backend
         self.config = self.backend.config
         self.app = self._mock.app
