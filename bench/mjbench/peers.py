@@ -148,24 +148,20 @@ def has_granian() -> bool:
     return importlib.util.find_spec("granian") is not None
 
 
+def _serve_args(config: Path | None = None) -> list[str]:
+    """`mj-mock serve`'s arguments for every mock row: loopback, the harness's port, the bench
+    config."""
+    config_path = config or BENCH_DIR / "mock.toml"
+    return ["serve", "--host", "127.0.0.1", "--port", "{port}", "--config", str(config_path)]
+
+
 def mock_spec(
     name: str = "mj-mock", config: Path | None = None, server: str | None = None
 ) -> ServerSpec:
     """`mj-mock serve` on `server`: granian when it is installed (the headline row), unless
     told otherwise."""
     server = server or ("granian" if has_granian() else "waitress")
-    argv = [
-        *_mj_mock_argv(),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-        "--config",
-        str(config or BENCH_DIR / "mock.toml"),
-        "--server",
-        server,
-    ]
+    argv = [*_mj_mock_argv(), *_serve_args(config), "--server", server]
     return ServerSpec(name, tuple(argv), cwd=REPO_DIR)
 
 
@@ -295,16 +291,5 @@ def before_spec(ref: str, work: Path) -> ServerSpec:
     code = (
         f"import sys; sys.path.insert(0, {str(tree)!r}); from mock_server.cli import main; main()"
     )
-    argv = (
-        sys.executable,
-        "-c",
-        code,
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-        "--config",
-        str(BENCH_DIR / "mock.toml"),
-    )
+    argv = (sys.executable, "-c", code, *_serve_args())
     return ServerSpec(f"mj-mock before ({ref})", argv, cwd=tree)
