@@ -86,3 +86,34 @@ def test_size_zero_turns_it_off() -> None:
     with mock_midjourney(_config(journal_size=0)) as mj:
         requests.post(SUBMIT, json={"prompt": "x"}, headers={"API-KEY": "secret-key"})
         assert mj.requests == []
+
+
+def test_long_and_binary_bodies_are_shown_bounded_with_their_real_size() -> None:
+    """The journal keeps a body's first bytes and decodes them only when read: a long JSON
+    text reads as its first 8,192 characters (multi-byte ones too) and "...", a binary body
+    as its type and its whole length."""
+    from mock_server.domain.lifecycle import MidjourneyBackend
+    from mock_server.web.journal import journal_for, record_exchange
+
+    backend = MidjourneyBackend(_config())
+    long_json = ('{"prompt": "' + "é" * 50_000 + '"}').encode()
+    image = bytes(range(256)) * 400
+    for body, mimetype in ((long_json, "application/json"), (image, "image/png")):
+        record_exchange(
+            backend,
+            method="POST",
+            path="/midjourney/v1/submit-jobs",
+            endpoint="submit-jobs",
+            api_key="secret-key",
+            body=body,
+            mimetype=mimetype,
+            status=200,
+            dropped=False,
+            answer=b'{"status": 0}',
+            answer_mimetype="application/json",
+        )
+    text, binary = journal_for(backend).entries()
+    assert text["body"] == '{"prompt": "' + "é" * (8192 - 12) + "..."
+    assert text["answer"] == {"status": 0}
+    assert binary["body"] == "<102400 bytes of image/png>"
+    assert journal_for(backend).entries()[0]["body"] == text["body"]  # read twice, same

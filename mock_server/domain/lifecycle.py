@@ -126,13 +126,10 @@ class MidjourneyBackend:
         """[decision] In request order, duplicates collapsed, unknown and foreign ids left out."""
         with self.lock:
             self._run_due()
-            seen: set[str] = set()
+            get_task = self._store.get_task
             found: list[Task] = []
-            for task_id in task_ids:
-                if task_id in seen:
-                    continue
-                seen.add(task_id)
-                task = self._store.get_task(task_id)
+            for task_id in dict.fromkeys(task_ids):
+                task = get_task(task_id)
                 if task is not None and task.api_key == api_key:
                     found.append(task)
             return found

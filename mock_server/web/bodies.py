@@ -163,7 +163,8 @@ def parse_json_body(raw: bytes) -> Any:
     except ValueError:
         # Python's guard against quadratic int parsing (more than 4300 digits by default).
         raise InvalidRequest("body is not valid JSON: a number has too many digits") from None
-    if too_deep(body):
+    # Fewer brackets than the limit cannot nest past it: the walk is for the rare deep body.
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and too_deep(body):
         raise InvalidRequest(f"body is not valid JSON: nested too deeply (limit {MAX_JSON_DEPTH})")
     if _SURROGATE_ESCAPE.search(text):
         _reject_lone_surrogates(body)

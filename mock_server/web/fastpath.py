@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.errors import ApiError
@@ -38,16 +38,20 @@ __all__ = ["FastPath"]
 
 Handler = Callable[..., bytes]
 
-_HANDLERS: dict[str, tuple[Handler, str]] = {
-    SUBMIT_JOBS: (submit_answer, ENDPOINT_NAMES[SUBMIT_JOBS]),
-    JOB_STATUS: (job_status_answer, ENDPOINT_NAMES[JOB_STATUS]),
+# Per route: the shared answer, the journal's endpoint name, and whether a remembered body's
+# parsed value may be handed to it again (job-status only reads it; a submit's may be changed).
+_HANDLERS: dict[str, tuple[Handler, str, bool]] = {
+    SUBMIT_JOBS: (submit_answer, ENDPOINT_NAMES[SUBMIT_JOBS], False),
+    JOB_STATUS: (job_status_answer, ENDPOINT_NAMES[JOB_STATUS], True),
 }
 _JSON = "application/json"
 # A poller sends the same body again and again, and at 100 ids jsonschema took three quarters
 # of the answer's time; so bodies that passed the schema are remembered (the same bytes parse
-# to the same value, so they pass again): at most this many, of at most this size.
+# to the same value, so they pass again): at most this many, of at most this size. For
+# job-status the parsed value is kept too (parsing was a third of a 1-id answer).
 KNOWN_VALID_BODIES = 1024
 KNOWN_VALID_MAX_BYTES = 8 * 1024
+_UNSEEN = object()
 
 
 class FastPath:
@@ -57,7 +61,7 @@ class FastPath:
     def __init__(self, app: WSGIApplication, backend: MidjourneyBackend) -> None:
         self.app = app
         self.backend = backend
-        self._known_valid: dict[tuple[str, bool, bytes], None] = {}
+        self._known_valid: dict[tuple[str, bool, bytes], Any] = {}
         self._lock = threading.Lock()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -72,38 +76,52 @@ class FastPath:
         `environ["wsgi.input"]` again holds the whole body, if any was read)."""
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("QUERY_STRING"):
             return None
-        route = _HANDLERS.get(environ.get("PATH_INFO", ""))
-        if route is None:
-            return None
-        backend = self.backend
-        config = backend.config
-        if config.cors_origins or backend.faults.active:
+        path = environ.get("PATH_INFO", "")
+        if path not in _HANDLERS or not self.open_for_requests():
             return None
         mimetype = str(environ.get("CONTENT_TYPE", "")).partition(";")[0].strip().lower()
         if mimetype != _JSON or environ.get("HTTP_TRANSFER_ENCODING"):
             return None
-        key = environ.get("HTTP_API_KEY")
         try:
             length = int(environ.get("CONTENT_LENGTH") or "")
         except ValueError:
             return None
-        if not key or length <= 0 or length > config.max_body_bytes:
+        if length <= 0 or length > self.backend.config.max_body_bytes:
             return None
         raw = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(raw)
         if len(raw) != length:
             return None
-        handler, endpoint = route
-        path = str(environ["PATH_INFO"])
+        return self.answer_body(path, environ.get("HTTP_API_KEY"), raw)
+
+    def open_for_requests(self) -> bool:
+        """False while the fast path steps aside whole: a fault is installed, or CORS is on."""
+        backend = self.backend
+        return not (backend.config.cors_origins or backend.faults.active)
+
+    def answer_body(self, path: str, key: str | None, raw: bytes) -> bytes | None:
+        """The 200 answer to a `POST` of `raw` (its whole body, as long as it said, sent as plain
+        `application/json` with no query string) to `path` with API key `key`, or None when
+        Flask must serve it. `answer` calls this once the environ passed; granian's server
+        calls it straight from its own request (`modes.rsgi_bridge.fast_request`)."""
+        route = _HANDLERS.get(path)
+        backend = self.backend
+        config = backend.config
+        if route is None or not key or not raw or len(raw) > config.max_body_bytes:
+            return None
+        if not self.open_for_requests():
+            return None
+        handler, endpoint, reuse_parsed = route
         seen = (path, config.lenient_modes, raw)
-        known = seen in self._known_valid
+        known = self._known_valid.get(seen, _UNSEEN)
+        remembered = known is not _UNSEEN
         try:
-            body = parse_json_body(raw)
-            answer = handler(backend, backend.authenticate(key), body, known_valid=known)
+            body = known if remembered and known is not None else parse_json_body(raw)
+            answer = handler(backend, backend.authenticate(key), body, known_valid=remembered)
         except ApiError:
             return None
-        if not known and length <= KNOWN_VALID_MAX_BYTES:
-            self._remember(seen)
+        if not remembered and len(raw) <= KNOWN_VALID_MAX_BYTES:
+            self._remember(seen, body if reuse_parsed else None)
         record_exchange(
             backend,
             method="POST",
@@ -119,8 +137,8 @@ class FastPath:
         )
         return answer
 
-    def _remember(self, seen: tuple[str, bool, bytes]) -> None:
+    def _remember(self, seen: tuple[str, bool, bytes], parsed: Any) -> None:
         with self._lock:
             while len(self._known_valid) >= KNOWN_VALID_BODIES:
                 del self._known_valid[next(iter(self._known_valid))]
-            self._known_valid[seen] = None
+            self._known_valid[seen] = parsed

@@ -33,6 +33,8 @@ __all__ = ["Journal", "install", "journal_for", "key_fingerprint", "record_excha
 # Bodies and answers longer than this are kept as a truncated string, so a full ring of large
 # job-status answers stays a few megabytes.
 MAX_KEPT_CHARS = 8 * 1024
+# Enough bytes to hold MAX_KEPT_CHARS characters of UTF-8 and tell that the text went on.
+_KEPT_BYTES = 4 * MAX_KEPT_CHARS + 4
 
 
 @functools.lru_cache(maxsize=256)
@@ -43,7 +45,9 @@ def key_fingerprint(key: str | None) -> str | None:
     return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
-def _kept(raw: bytes, content_type: str) -> Any:
+def _kept(raw: bytes, content_type: str, size: int) -> Any:
+    """How the journal shows a body of `size` bytes that began with `raw`: parsed JSON when it
+    is short JSON, else text (truncated), else a description."""
     text = raw.decode("utf-8", "replace")
     # Over the limit a JSON text is kept as truncated text anyway: not parsed for nothing.
     if "json" in content_type and len(text) <= MAX_KEPT_CHARS:
@@ -57,15 +61,40 @@ def _kept(raw: bytes, content_type: str) -> Any:
     if not raw:
         return None
     if not content_type.startswith(("text/", "application/")):
-        return f"<{len(raw)} bytes of {content_type or 'unknown type'}>"
+        return f"<{size} bytes of {content_type or 'unknown type'}>"
     return text if len(text) <= MAX_KEPT_CHARS else text[:MAX_KEPT_CHARS] + "..."
+
+
+class _Kept:
+    """A body as it was sent, shown (`_kept`) only when the journal is read: under load the
+    journal entry was half of a job-status answer's time, parsing the body and the answer
+    again for a journal nobody read. At most `_KEPT_BYTES` of it are held."""
+
+    __slots__ = ("content_type", "raw", "size")
+
+    def __init__(self, raw: bytes, content_type: str) -> None:
+        self.size = len(raw)
+        self.raw = raw if self.size <= _KEPT_BYTES else raw[:_KEPT_BYTES]
+        self.content_type = content_type
+
+    def shown(self) -> Any:
+        return _kept(self.raw, self.content_type, self.size)
+
+
+def _shown(entry: dict[str, Any]) -> RequestRecord:
+    """A journal entry in its wire shape (its bodies decoded, once)."""
+    for field in ("body", "answer"):
+        value = entry[field]
+        if isinstance(value, _Kept):
+            entry[field] = value.shown()
+    return cast(RequestRecord, entry)
 
 
 class Journal:
     """A thread-safe ring of request entries, oldest first."""
 
     def __init__(self, size: int) -> None:
-        self._entries: deque[RequestRecord] = deque(maxlen=max(size, 1))
+        self._entries: deque[dict[str, Any]] = deque(maxlen=max(size, 1))
         self._enabled = size > 0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -75,16 +104,17 @@ class Journal:
         return self._enabled
 
     def record(self, entry: dict[str, Any]) -> None:
-        """Keep `entry` (a `RequestRecord` but its `id`, which is given here)."""
+        """Keep `entry` (a `RequestRecord` but its `id`, which is given here, and with its
+        bodies possibly still `_Kept`)."""
         if not self._enabled:
             return
         with self._lock:
-            numbered = cast(RequestRecord, {"id": next(self._ids), **entry})
-            self._entries.append(numbered)
+            entry["id"] = next(self._ids)
+            self._entries.append(entry)
 
     def entries(self) -> list[RequestRecord]:
         with self._lock:
-            return list(self._entries)
+            return [_shown(entry) for entry in self._entries]
 
     def clear(self) -> None:
         with self._lock:
@@ -154,15 +184,16 @@ def record_exchange(
         return
     journal.record(
         {
+            "id": 0,
             "at": epoch_millis(backend.clock.now()),
             "method": method,
             "path": path,
             "endpoint": endpoint,
             "keyFingerprint": key_fingerprint(api_key),
-            "body": None if body is None else _kept(body, mimetype),
+            "body": None if body is None else _Kept(body, mimetype),
             "status": status,
             "dropped": dropped,
-            "answer": None if answer is None else _kept(answer, answer_mimetype),
+            "answer": None if answer is None else _Kept(answer, answer_mimetype),
         }
     )
 

@@ -163,7 +163,7 @@ class ItemCache:
         if not task.finished:
             return task_item(task, config)
         entry = self._items.get(task.task_id)
-        if entry is not None and entry[1] == key and entry[0] == task:
+        if entry is not None and entry[1] == key and (entry[0] is task or entry[0] == task):
             return entry[2]
         item = task_item(task, config)
         try:
