@@ -19,7 +19,7 @@ from urllib.parse import unquote_to_bytes
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["WsgiAnswer", "call_wsgi", "environ_from_scope"]
+__all__ = ["WsgiAnswer", "call_wsgi", "environ_from_scope", "fast_request"]
 
 _UNTRUSTED = frozenset(
     {
@@ -81,6 +81,29 @@ def environ_from_scope(scope: Any, body: bytes) -> dict[str, Any]:
     if "HTTP_HOST" not in environ and scope.authority:
         environ["HTTP_HOST"] = str(scope.authority)
     return environ
+
+
+def fast_request(scope: Any, body: bytes) -> tuple[str, str] | None:
+    """`(path, API key)` when the request is the fast path's kind as it stands in the scope (a
+    `POST` with no query string, one API-KEY header, one plain `application/json` Content-Type
+    and a Content-Length that is the body's), so `FastPath.answer_body` can take it without an
+    environ (building one was a tenth of a 1-id answer). Anything else (a duplicate header, a
+    chunked or percent-encoded request) is None, and goes through `environ_from_scope`."""
+    if scope.method != "POST" or scope.query_string:
+        return None
+    headers = scope.headers
+    keys = headers.get_all("api-key")
+    types = headers.get_all("content-type")
+    if len(keys) != 1 or len(types) != 1 or "transfer-encoding" in headers:
+        return None
+    if types[0].partition(";")[0].strip().lower() != "application/json":
+        return None
+    if headers.get("content-length") != str(len(body)):
+        return None
+    path = str(scope.path)
+    if "%" in path:
+        return None
+    return path, str(keys[0])
 
 
 class WsgiAnswer:
