@@ -1,7 +1,8 @@
 """midjourney-api-mock: an offline fake of the midjourney-api.com image API.
 
-The public surface is small on purpose: build a `Config`, then serve it (`MockServer`), intercept
-it in-process (`mock_midjourney`), assemble it yourself (`build_mock`, the one composition root
+The public surface is small on purpose: build a `Config`, then serve it (`serve(config)`: the
+server the config names, waitress's `MockServer` unless it says granian), intercept it
+in-process (`mock_midjourney`), assemble it yourself (`build_mock`, the one composition root
 every mode uses; `create_app` for the bare WSGI app), or drive the backend directly in tests.
 The package map is in README.md ("Architecture").
 """
@@ -23,6 +24,7 @@ from mock_server.domain.lifecycle import MidjourneyBackend, SubmitRequest  # noq
 from mock_server.domain.prompt_tables import PromptRules  # noqa: E402
 from mock_server.errors import ApiError  # noqa: E402
 from mock_server.modes.server import MockServer  # noqa: E402
+from mock_server.modes.servers import serve  # noqa: E402
 from mock_server.records import Task, TaskStatus  # noqa: E402
 
 if TYPE_CHECKING:
@@ -60,4 +62,5 @@ __all__ = [
     "build_mock",
     "create_app",
     "mock_midjourney",
+    "serve",
 ]

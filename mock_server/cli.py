@@ -220,7 +220,7 @@ def serve(
     """Run the mock server until interrupted."""
     from mock_server.domain.scenario import load_scenario, player_for
     from mock_server.errors import ApiError
-    from mock_server.modes.server import MockServer
+    from mock_server.modes.servers import serve as build_server
 
     try:
         config = build_config(
@@ -251,10 +251,7 @@ def serve(
             from mock_server.modes.replay import load_replay
 
             replay = load_replay(replay_dir, config.clock, config.time_scale)
-        server_class: Any = MockServer
-        if config.server == "granian":
-            server_class = _granian_server()
-        server = server_class(
+        server = build_server(
             config,
             host=host,
             port=port,
@@ -305,16 +302,6 @@ def serve(
         server.serve_forever()
     if stopped_by:
         click.echo(f"mj-mock: {stopped_by[0]} received, stopped")
-
-
-def _granian_server() -> Any:
-    try:
-        from mock_server.modes.granian_server import GranianMockServer
-    except ImportError as exc:
-        raise click.UsageError(
-            f"--server granian: {exc}; pip install 'midjourney-api-mock[fast]'"
-        ) from exc
-    return GranianMockServer
 
 
 def _stop_on_sigterm() -> list[str]:

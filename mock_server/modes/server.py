@@ -22,7 +22,7 @@ from waitress.task import ErrorTask, ThreadedTaskDispatcher
 
 from mock_server.addresses import is_loopback
 from mock_server.compose import Mock, build_mock
-from mock_server.config import Config
+from mock_server.config import Config, ConfigError
 from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.errors import ApiError
 from mock_server.web.guard import GUARD_KEY, ControlGuard
@@ -186,6 +186,12 @@ class MockServer:
         # cost 2-3% of the server's time in bench/'s profile.
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         settings = server_settings(config, backend, serve_images)
+        if settings.server != "waitress":
+            raise ConfigError(
+                f"MockServer serves with waitress, but the config says server="
+                f"{settings.server!r}: build it with mock_server.serve(config), which starts the "
+                "server the config names"
+            )
         # Bound first, so the settings can name the port before anything is built from them.
         deferred = _Deferred()
         server: Any = waitress.create_server(

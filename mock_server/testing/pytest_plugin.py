@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,7 @@ from mock_server.domain.clock import ManualClock
 from mock_server.domain.scenario import Scenario, load_scenario
 from mock_server.modes.inprocess import mock_midjourney
 from mock_server.modes.server import MockServer
+from mock_server.modes.servers import serve
 from mock_server.testing.controller import MockController, http_transport
 from mock_server.testing.receiver import HookReceiverServer
 
@@ -78,8 +80,11 @@ def mj_mock(mj_mock_config: Config, request: pytest.FixtureRequest) -> Iterator[
 
 @pytest.fixture(scope="session")
 def mj_server_instance() -> Iterator[MockServer]:
+    """The session's server: waitress, or the one `MJ_MOCK_SERVER` names (as for `mj-mock
+    serve`), e.g. `MJ_MOCK_SERVER=granian pytest`."""
+    config = _test_config().with_overrides(server=os.environ.get("MJ_MOCK_SERVER") or "waitress")
     # Images must be fetchable from the server itself, since nothing intercepts the CDN here.
-    server = MockServer(_test_config(), port=0, serve_images=True)
+    server: Any = serve(config, port=0, serve_images=True)
     server.start()
     yield server
     server.stop()
