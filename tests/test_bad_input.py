@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import threading
 import time
@@ -34,6 +35,16 @@ STATUS = "/midjourney/v1/job-status"
 LIMIT = 64 * 1024  # Config.max_body_bytes, the app's limit
 SERVER_CAP = 1 << 20  # waitress's max_request_body_size as MockServer sets it for that limit
 OK_BODY = b'{"prompt": "a red fox"}'
+
+# Under `pytest --server granian`: granian's HTTP layer (hyper) refuses these requests itself,
+# before the mock sees them, with its own empty-bodied 400/414/431 instead of the JSON shape,
+# and it allows 100 headers where waitress allows more. Known and documented (README,
+# bench/README.md); strict, so a granian that starts answering as waitress does is noticed.
+HYPER_ANSWERS_ITSELF = pytest.mark.xfail(
+    os.environ.get("MJ_MOCK_SERVER") == "granian",
+    reason="granian's hyper answers malformed or oversized requests itself, with no JSON body",
+    strict=True,
+)
 
 
 @dataclass
@@ -221,21 +232,32 @@ def test_a_content_length_that_lies_short_then_hangs_up(server: MockServer) -> N
 @pytest.mark.parametrize(
     ("headers", "status"),
     [
-        ({"Content-Length": "-1"}, 400),
-        ({"Content-Length": "14\r\nContent-Length: 15"}, 400),
-        ({"Content-Length": "abc"}, 400),
-        ({"Transfer-Encoding": "gzip"}, 501),
+        pytest.param({"Content-Length": "-1"}, 400, id="negative", marks=HYPER_ANSWERS_ITSELF),
+        pytest.param(
+            {"Content-Length": "14\r\nContent-Length: 15"},
+            400,
+            id="conflicting",
+            marks=HYPER_ANSWERS_ITSELF,
+        ),
+        pytest.param({"Content-Length": "abc"}, 400, id="not-a-number", marks=HYPER_ANSWERS_ITSELF),
+        pytest.param(
+            {"Transfer-Encoding": "gzip"},
+            501,
+            id="unknown-transfer-coding",
+            marks=HYPER_ANSWERS_ITSELF,
+        ),
         # Both framings: which one a proxy in front believes is how smuggling starts.
-        ({"Transfer-Encoding": "chunked", "Content-Length": "5"}, 400),
-        ({"Transfer-Encoding": "gzip", "Content-Length": "5"}, 400),
-    ],
-    ids=[
-        "negative",
-        "conflicting",
-        "not-a-number",
-        "unknown-transfer-coding",
-        "content-length-and-chunked",
-        "content-length-and-unknown-coding",
+        pytest.param(
+            {"Transfer-Encoding": "chunked", "Content-Length": "5"},
+            400,
+            id="content-length-and-chunked",
+        ),
+        pytest.param(
+            {"Transfer-Encoding": "gzip", "Content-Length": "5"},
+            400,
+            id="content-length-and-unknown-coding",
+            marks=HYPER_ANSWERS_ITSELF,
+        ),
     ],
 )
 def test_broken_framing_is_refused_by_the_server(
@@ -245,6 +267,7 @@ def test_broken_framing_is_refused_by_the_server(
     assert_refused(reply, status, server=True)
 
 
+@HYPER_ANSWERS_ITSELF
 def test_content_length_and_chunked_together_are_refused(server: MockServer) -> None:
     """A request-smuggling shape: a proxy that frames by Content-Length and a server that
     frames by chunks see different requests. Refused (RFC 9112 6.1 allows it), in JSON."""
@@ -384,20 +407,24 @@ def test_prompts_over_the_schema_maximum(server: MockServer, length: int) -> Non
 # -- header abuse --------------------------------------------------------------------------------
 
 
+@HYPER_ANSWERS_ITSELF
 def test_a_huge_header_value_is_431(server: MockServer) -> None:
     reply = exchange(server, request(SUBMIT, OK_BODY, headers={"X-Padding": "a" * 300_000}))
     assert_refused(reply, 431, server=True)
 
 
+@HYPER_ANSWERS_ITSELF
 def test_a_huge_request_line_is_431(server: MockServer) -> None:
     assert_refused(exchange(server, request("/" + "a" * 300_000, OK_BODY)), 431, server=True)
 
 
+@HYPER_ANSWERS_ITSELF
 def test_too_many_headers_in_total_is_431(server: MockServer) -> None:
     padding = {f"X-Header-{i}": "v" * 20 for i in range(10_000)}
     assert_refused(exchange(server, request(SUBMIT, OK_BODY, headers=padding)), 431, server=True)
 
 
+@HYPER_ANSWERS_ITSELF
 def test_many_small_headers_are_fine(server: MockServer) -> None:
     padding = {f"X-Header-{i}": "v" for i in range(1000)}
     assert exchange(server, request(SUBMIT, OK_BODY, headers=padding)).status == 200
@@ -409,6 +436,7 @@ def test_a_huge_api_key_is_401_without_echo(server: MockServer) -> None:
     assert len(reply.body) < 300
 
 
+@HYPER_ANSWERS_ITSELF
 @pytest.mark.parametrize(
     "raw_header",
     ["X-Bad: a\x00b", "X-Bad: \x01\x02", "X Bad: v", "API-KEY : v", "GARBAGE-WITHOUT-COLON"],
@@ -450,11 +478,13 @@ def test_405_names_the_methods_the_route_has(server: MockServer) -> None:
     assert "GET" in reply.headers["allow"].split(", ")
 
 
+@HYPER_ANSWERS_ITSELF
 def test_a_huge_unknown_path_is_404_without_echo(server: MockServer) -> None:
     reply = exchange(server, request("/" + "a" * 100_000, OK_BODY))
     assert_refused(reply, 404, "no route", "100001 characters")
 
 
+@HYPER_ANSWERS_ITSELF
 def test_a_garbage_request_line_is_400(server: MockServer) -> None:
     with _connect(server) as sock:
         sock.sendall(b"GARBAGE\r\n\r\n")
