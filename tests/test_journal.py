@@ -117,3 +117,24 @@ def test_long_and_binary_bodies_are_shown_bounded_with_their_real_size() -> None
     assert text["answer"] == {"status": 0}
     assert binary["body"] == "<102400 bytes of image/png>"
     assert journal_for(backend).entries()[0]["body"] == text["body"]  # read twice, same
+
+
+def test_a_dropped_backend_s_journal_is_freed_with_it() -> None:
+    """Parts beside a backend (journal, item cache, scenario player) are made per backend and
+    remembered for the next request; a mock that is dropped must not keep its journal alive."""
+    import gc
+    import weakref
+
+    from mock_server.domain.lifecycle import MidjourneyBackend
+    from mock_server.web.journal import journal_for
+
+    other = MidjourneyBackend(_config())
+    kept = journal_for(other)
+    backend = MidjourneyBackend(_config())
+    journal = weakref.ref(journal_for(backend))
+    assert journal() is not kept
+    assert journal_for(backend) is journal()  # the same part on the next request
+    del backend  # the last one asked for
+    gc.collect()
+    assert journal() is None
+    assert journal_for(other) is kept

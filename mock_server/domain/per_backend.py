@@ -36,8 +36,15 @@ class PerBackend(Generic[Part]):
             weakref.WeakKeyDictionary()
         )
         self._lock = threading.Lock()
+        # The last backend asked for and its part: a server asks for the same one on every
+        # request, and the weak map's lookup (a new weakref each time) was 5% of a 1-id
+        # job-status answer. The weakref's callback forgets the part with its backend.
+        self._last: tuple[weakref.ref[MidjourneyBackend], Part] | None = None
 
     def __call__(self, backend: MidjourneyBackend) -> Part:
+        last = self._last
+        if last is not None and last[0]() is backend:
+            return last[1]
         part = self._parts.get(backend)  # no lock on the hot path: a part, once made, stays
         if part is None:
             with self._lock:
@@ -46,4 +53,10 @@ class PerBackend(Generic[Part]):
                     part = self._parts[backend] = self._make(backend)
                     made = part
                     backend.on_reset(lambda: self._reset(made))
+        self._last = (weakref.ref(backend, self._forget), part)
         return part
+
+    def _forget(self, gone: weakref.ref[MidjourneyBackend]) -> None:
+        last = self._last
+        if last is not None and last[0] is gone:
+            self._last = None
