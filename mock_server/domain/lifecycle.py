@@ -63,6 +63,9 @@ class MidjourneyBackend:
         # Public for a transport that must never block on it: granian's loop only tries it.
         self.lock = threading.RLock()
         self._scheduler = Scheduler()
+        # Bound once: every task schedules these with its id (no closure per event).
+        self._apply_planned_later = self._apply_planned
+        self._expire_later = self._expire
         self._rng = random.Random(self.config.seed)
         self._seq = 0
         self._in_progress = ledger.InProgress()
@@ -298,8 +301,7 @@ class MidjourneyBackend:
                 clock.set(latest)
 
     def _schedule_outcome(self, task: Task) -> None:
-        task_id = task.task_id
-        self._scheduler.schedule(task.due_at, lambda: self._apply_planned(task_id))
+        self._scheduler.schedule(task.due_at, self._apply_planned_later, task.task_id)
 
     def _run_due(self) -> None:
         now = self.clock.now()
@@ -342,9 +344,8 @@ class MidjourneyBackend:
         retention = self.config.task_retention_seconds
         if retention is None or task.finished_at is None:
             return
-        task_id = task.task_id
         at = task.finished_at + retention / self.config.time_scale
-        self._scheduler.schedule(at, lambda: self._expire(task_id))
+        self._scheduler.schedule(at, self._expire_later, task.task_id)
 
     def _expire(self, task_id: str) -> None:
         task = self._store.get_task(task_id)

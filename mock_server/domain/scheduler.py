@@ -8,36 +8,41 @@ under its lock.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 __all__ = ["Scheduler"]
 
 
-@dataclass(order=True)
-class _Event:
-    at: float
-    seq: int
-    action: Callable[[], None] = field(compare=False)
+# An event is `(at, seq, action, argument)`, compared by time then by order of scheduling (`seq`
+# is unique, so the action is never compared). A plain tuple, not an object with a closure: a
+# store of 100,000 tasks held two events each, and the six objects a dataclass event and its
+# lambda made were most of what every garbage collection walked (issue 15's submit p99).
+_NO_ARGUMENT = object()
 
 
 class Scheduler:
     def __init__(self) -> None:
-        self._events: list[_Event] = []
+        self._events: list[tuple[float, int, Callable[..., None], object]] = []
         self._counter = itertools.count()
 
-    def schedule(self, at: float, action: Callable[[], None]) -> None:
-        heapq.heappush(self._events, _Event(at, next(self._counter), action))
+    def schedule(
+        self, at: float, action: Callable[..., None], argument: object = _NO_ARGUMENT
+    ) -> None:
+        """Run `action()` at `at`, or `action(argument)` when one is given."""
+        heapq.heappush(self._events, (at, next(self._counter), action, argument))
 
     def next_due(self) -> float | None:
-        return self._events[0].at if self._events else None
+        return self._events[0][0] if self._events else None
 
     def pop_due_event(self, now: float) -> tuple[float, Callable[[], None]] | None:
-        if self._events and self._events[0].at <= now:
-            event = heapq.heappop(self._events)
-            return event.at, event.action
+        if self._events and self._events[0][0] <= now:
+            at, _, action, argument = heapq.heappop(self._events)
+            if argument is _NO_ARGUMENT:
+                return at, action
+            return at, functools.partial(action, argument)
         return None
 
     def clear(self) -> None:
