@@ -220,6 +220,7 @@ def serve(
     """Run the mock server until interrupted."""
     from mock_server.domain.scenario import load_scenario, player_for
     from mock_server.errors import ApiError
+    from mock_server.modes import gc_policy
     from mock_server.modes.servers import serve as build_server
 
     try:
@@ -298,6 +299,7 @@ def serve(
     if config.cors_origins:
         click.echo(f"  CORS for {', '.join(config.cors_origins)} (API and CDN)")
     stopped_by = _stop_on_sigterm()
+    gc_policy.install()  # this process is the server: its collector is tuned for a growing store
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     if stopped_by:

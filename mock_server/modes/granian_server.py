@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import socket
@@ -87,15 +86,6 @@ BACKLOG = 1024
 # request that meets it to the threads made them fight over the GIL (submit p99 over 500 ms).
 # An `advance` waiting for hook receivers does not hold it; so the loop never waits longer.
 LOOP_LOCK_WAIT = 0.002
-
-
-def _tune_gc() -> None:
-    """Fewer, cheaper cyclic collections for a process that keeps every task it creates: the
-    objects of start-up (Flask, jsonschema, the schemas) are frozen out of every collection,
-    and the thresholds raised. Under submit load with the default thresholds, collections over
-    the growing store made the submit p99 at 32 connections 110-170 ms; with these, 31 ms."""
-    gc.freeze()
-    gc.set_threshold(20_000, 50, 50)
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
@@ -269,9 +259,7 @@ class GranianMockServer:
 
     def serve_forever(self) -> None:
         """Block serving requests until `stop()` or KeyboardInterrupt (SIGINT, and SIGTERM as
-        `mj-mock serve` maps it, reach the main thread while it waits here). The process is the
-        server's own, so its garbage collector is tuned for it (`_tune_gc`)."""
-        _tune_gc()
+        `mj-mock serve` maps it, reach the main thread while it waits here)."""
         self.start()
         try:
             while self._thread is not None and self._thread.is_alive():
