@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from typing import Any
 
 import pytest
@@ -26,7 +27,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """`--server granian` (or MJ_MOCK_SERVER=granian): every `MockServer` the tests start,
-    and every `mj-mock serve` child (through the environment), is granian's."""
+    and every `mj-mock serve` child (through the environment), is granian's.
+
+    Several tests stop an `mj-mock serve` child with SIGINT, as Ctrl-C would. A runner started
+    in the background (`nohup ... &`) hands its children SIGINT ignored, and an ignored signal
+    stays ignored across exec, so those children never stopped (three timeouts in such a run
+    of .ci/run). Caught here again, it reaches the children as the default: KeyboardInterrupt."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     name = config.getoption("--server") or os.environ.get("MJ_MOCK_SERVER")
     if not name:
         return
