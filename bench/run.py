@@ -407,6 +407,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def _run(
     args: argparse.Namespace, wrk: str, work: Path, log_dir: Path, began: float
 ) -> dict[str, Any]:
+    peers.compile_bytecode(peers.REPO_DIR)  # as an installed mock has it (see the function)
     specs = {
         "mj-mock": peers.mock_spec(),
         "WireMock": peers.wiremock_spec(peers.write_wiremock_root(work / "wiremock")),

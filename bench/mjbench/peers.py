@@ -274,6 +274,22 @@ def floor_spec() -> ServerSpec:
     return ServerSpec("WSGI floor (waitress)", argv, cwd=REPO_DIR)
 
 
+# The packages `mj-mock serve` imports from a checkout.
+MOCK_PACKAGES = ("mock_server", "schemas", "fixtures")
+
+
+def compile_bytecode(tree: Path) -> None:
+    """Write the bytecode of the mock's packages in `tree`, as installing a wheel does (pip
+    compiles it) and as a user's first start does. An editable checkout has none until then,
+    and this machine sets PYTHONDONTWRITEBYTECODE=1, so every start of the bench's mock compiled
+    its 70 modules again: 30-40 ms of each cold start, a cost no installed mock pays."""
+    import compileall
+
+    for package in MOCK_PACKAGES:
+        if (tree / package).is_dir():
+            compileall.compile_dir(tree / package, quiet=1)
+
+
 def before_spec(ref: str, work: Path) -> ServerSpec:
     """The mock at git `ref` (extracted with `git archive`), served as `mj-mock serve` serves:
     the "before" column, measured in the same run as the current tree."""
@@ -282,12 +298,13 @@ def before_spec(ref: str, work: Path) -> ServerSpec:
     tree = work / f"before-{ref}"
     tree.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(
-        ["git", "-C", str(REPO_DIR), "archive", ref, "mock_server", "schemas", "fixtures"],
+        ["git", "-C", str(REPO_DIR), "archive", ref, *MOCK_PACKAGES],
         check=True,
         capture_output=True,
     ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(tree, filter="data")
+    compile_bytecode(tree)
     code = (
         f"import sys; sys.path.insert(0, {str(tree)!r}); from mock_server.cli import main; main()"
     )
