@@ -71,3 +71,13 @@ def test_the_plugin_serves_on_the_server_mj_mock_server_names(
     )
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_serve_reads_the_server_from_a_ready_backend_s_config() -> None:
+    pytest.importorskip("granian")
+    from mock_server import MidjourneyBackend
+
+    backend = MidjourneyBackend(_config(server="granian"))
+    with serve(backend=backend, port=0) as server:
+        assert type(server).__name__ == "GranianMockServer"
+        assert _submit(server.url) == 0

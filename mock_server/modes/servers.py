@@ -38,6 +38,7 @@ def serve(config: Config | None = None, **options: Any) -> MockServer | GranianM
     """The server `config.server` names for `config`, built and bound but not started; the
     `options` are those both servers take (`host`, `port`, `threads`, `backend`, `wrap_app`,
     `serve_images`, ...). `with serve(config, port=0) as server:` starts and stops it."""
-    settings = config or Config()
+    backend = options.get("backend")
+    settings = backend.config if backend is not None else (config or Config())
     server: MockServer | GranianMockServer = server_class(settings.server)(config, **options)
     return server
