@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from typing import Any
 
 __all__ = ["FULL_COLLECTION_EVERY", "THRESHOLDS", "install"]
@@ -39,25 +40,21 @@ def _freeze_survivors(phase: str, info: dict[str, Any]) -> None:
         gc.freeze()
 
 
-def _collect_whole(stopped: threading.Event) -> None:
-    while not stopped.wait(FULL_COLLECTION_EVERY):
+def _collect_whole() -> None:
+    while True:
+        time.sleep(FULL_COLLECTION_EVERY)
         gc.unfreeze()
         gc.collect()
         gc.freeze()
 
 
-def install(stopped: threading.Event | None = None) -> None:
-    """Tune this process's collector as above (once; later calls do nothing). `stopped` ends
-    the minutely full collection (a daemon thread otherwise ends with the process)."""
+def install() -> None:
+    """Tune this process's collector as above (once; later calls do nothing). The minutely
+    full collection runs on a daemon thread, which ends with the process."""
     if _installed.is_set():
         return
     _installed.set()
     gc.freeze()  # what start-up made (Flask, jsonschema, the schemas) is never walked again
     gc.set_threshold(*THRESHOLDS)
     gc.callbacks.append(_freeze_survivors)
-    threading.Thread(
-        target=_collect_whole,
-        args=(stopped or threading.Event(),),
-        name="mj-mock-gc",
-        daemon=True,
-    ).start()
+    threading.Thread(target=_collect_whole, name="mj-mock-gc", daemon=True).start()
