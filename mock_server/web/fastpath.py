@@ -77,7 +77,7 @@ class FastPath:
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("QUERY_STRING"):
             return None
         path = environ.get("PATH_INFO", "")
-        if path not in _HANDLERS or not self.open_for_requests():
+        if path not in _HANDLERS:
             return None
         mimetype = str(environ.get("CONTENT_TYPE", "")).partition(";")[0].strip().lower()
         if mimetype != _JSON or environ.get("HTTP_TRANSFER_ENCODING"):
