@@ -1,48 +1,44 @@
-"""The mock as an HTTP server under granian, embedded in the mock's own process.
+"""The mock as an HTTP server under granian, in the mock's own process.
 
 Why granian: waitress's own do-nothing floor is 0.29x WireMock's throughput on this kind of
 request (bench/README.md), so no app behind it can reach WireMock. granian's HTTP handling is
-compiled (Rust, binary wheels). It is embedded, not run as `granian --interface wsgi`: that
-form adds a supervisor process (74 MB idle) and 8 Python threads fighting for the GIL, which
-gave a submit p99 of 374 ms. Embedded, everything lives in this one process, so state stays in
-one place with no supervisor.
+compiled (Rust, binary wheels). It runs inside this process, not as `granian --interface wsgi`:
+that form adds a supervisor process (74 MB idle) and 8 Python threads fighting for the GIL,
+which gave a submit p99 of 374 ms. Here everything lives in one process, so state stays in one
+place.
 
-How a request is served (RSGI, one asyncio loop on one thread):
+How a request is served (`modes/granian_worker.py`: granian's worker, with no event loop):
 
-- The provider's happy path (`FastPath.answer`: short, synchronous CPU work) runs on the loop
-  itself: no thread hand-off, no GIL fight. It only runs there when the backend's lock is free
-  at that instant: a lock held for an `advance` (whose hook receivers may call the API
-  meanwhile) or a slow store write never stalls the loop; that request goes to a thread.
+- Each request, and then its body, reaches `_request`/`_answer` on granian's one Python thread.
+- The provider's happy path (`FastPath.answer_body`: short, synchronous CPU work) is answered
+  there: no thread hand-off, no GIL fight. Only when the backend's lock is free within
+  `LOOP_LOCK_WAIT`: a lock held for an `advance` (whose hook receivers may call the API
+  meanwhile) or a slow store write never stalls that thread; that request goes to a thread.
 - Everything else (Flask: the control API, CDN, errors, faults, a latency fault's sleep) runs
-  on a thread pool through `rsgi_bridge`: `/__mock/` on threads of its own, as under waitress,
-  so provider load or held requests never keep the control plane waiting.
+  on a thread pool through `rsgi_bridge`, which answers from there: `/__mock/` on threads of its
+  own, as under waitress, so provider load or held requests never keep the control plane waiting.
 - A drop or drop-after fault resets the client's connection: the connection's socket is this
   process's, found by its two addresses, and shut down with SO_LINGER 0, as under waitress.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
 import socket
 import struct
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from granian._granian import RSGIProtocolClosed as ProtocolClosed
 from granian._granian import SocketHolder
-from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
-from granian.log import LogLevels
-from granian.server.embed import Server
 
 from mock_server.config import Config
 from mock_server.domain.lifecycle import MidjourneyBackend
 from mock_server.errors import ApiError
+from mock_server.modes.granian_worker import GranianWorker, read_body
 from mock_server.modes.rsgi_bridge import WsgiAnswer, call_wsgi, environ_from_scope, fast_request
 from mock_server.modes.server import (
     CHANNEL_TIMEOUT,
@@ -62,43 +58,18 @@ if TYPE_CHECKING:
 
 __all__ = ["GranianMockServer"]
 
+log = logging.getLogger(__name__)
+
 _JSON_HEADERS = [("content-type", "application/json")]
 _CONTROL = CONTROL_PREFIX
 
 
-class _EmbeddedServer(Server):
-    """granian's embedded server on a socket bound beforehand, so the port (also `port=0`'s
-    free one) is known before serving starts, as `MockServer.port` promises."""
-
-    def __init__(self, target: Any, holder: Any, **options: Any) -> None:
-        super().__init__(target, **options)
-        self._holder = holder
-
-    def _init_shared_socket(self) -> None:
-        self._ssp = None
-        self._shd = self._holder
-        self._sfd = self._holder.get_fd()
-
-
 BACKLOG = 1024
-# How long the loop may wait for the backend's lock before handing the request to a thread: the
-# ticker settling a batch of due tasks holds it for a few ms under load, and sending every
-# request that meets it to the threads made them fight over the GIL (submit p99 over 500 ms).
-# An `advance` waiting for hook receivers does not hold it; so the loop never waits longer.
+# How long granian's Python thread may wait for the backend's lock before handing the request to
+# a thread: the ticker settling a batch of due tasks holds it for a few ms under load, and
+# sending every request that meets it to the threads made them fight over the GIL (submit p99
+# over 500 ms). An `advance` waiting for hook receivers does not hold it; so no wait is longer.
 LOOP_LOCK_WAIT = 0.002
-
-
-def _new_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's loop when it is installed (the `fast` extra brings it where it is built), else
-    asyncio's own. Every request crosses between granian's thread and the loop twice, and
-    uvloop's wake-ups are the cheaper: 1-id job-status served 20-30% more requests per second
-    on it in a side run (bench/README.md)."""
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - Windows, or installed without the extra
-        return asyncio.new_event_loop()
-    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
-    return loop
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -156,8 +127,8 @@ def _reset_connection(local: tuple[str, int], peer: str) -> bool:
 
 
 class GranianMockServer:
-    """A backend, its Flask app and an embedded granian server on one port; `port=0` picks a
-    free one. The same interface as `MockServer` (waitress)."""
+    """A backend, its Flask app and granian's HTTP worker on one port; `port=0` picks a free
+    one. The same interface as `MockServer` (waitress)."""
 
     def __init__(
         self,
@@ -172,8 +143,8 @@ class GranianMockServer:
         channel_timeout: int = CHANNEL_TIMEOUT,
         serve_images: bool = False,
     ) -> None:
-        """`threads` serve what the loop hands off (Flask, a busy backend); the control API has
-        `CONTROL_THREADS` of its own. `connection_limit` scales granian's connection cap;
+        """`threads` serve what granian's thread hands off (Flask, a busy backend); the control
+        API has `CONTROL_THREADS` of its own. `connection_limit` scales granian's connection cap;
         `channel_timeout` is how long a connection may take to send a request's headers.
         `serve_images` as for `MockServer`: image URLs point at this server's own `/cdn`."""
         for name in ("granian", "_granian", "granian.access"):
@@ -192,7 +163,7 @@ class GranianMockServer:
         self.app = self._mock.app
         self.fast = self._mock.wsgi
         self.wsgi_app: WSGIApplication = self.fast
-        # Middleware must see every request, so with it nothing is answered on the loop.
+        # Middleware must see every request, so with it every request goes to a thread.
         self._wrapped: WSGIApplication | None = None
         if wrap_app is not None:
             self._wrapped = wrap_app(self.wsgi_app)
@@ -201,31 +172,20 @@ class GranianMockServer:
         # granian owns the descriptor from here on and closes it when it stops serving.
         self._fd = listening.detach()
         self._holder = SocketHolder(self._fd, False, BACKLOG)  # type: ignore[call-arg]
-        self._server = _EmbeddedServer(
-            self,
+        self._worker = GranianWorker(
             self._holder,
-            address=host,
-            port=self._address[1],
-            interface=Interfaces.RSGI,
-            runtime_threads=1,
-            http=HTTPModes.http1,
-            websockets=False,
+            self._request,
             # granian's backpressure caps connections, idle ones included: far above waitress's
             # limit, since an idle connection here holds no thread (header_read_timeout reaps
             # the silent ones), so idle sockets cannot lock a new client out.
             backpressure=max(16 * connection_limit, 4096),
             http1_settings=HTTP1Settings(header_read_timeout=channel_timeout * 1000),
-            log_enabled=False,
-            log_level=LogLevels.error,
         )
         self._provider = ThreadPoolExecutor(threads, thread_name_prefix="mj-mock-worker")
         self._control = ThreadPoolExecutor(CONTROL_THREADS, thread_name_prefix="mj-mock-control")
         guard: ControlGuard = self.app.extensions[GUARD_KEY]
         guard.allow_host(host)
         self._mock.deliveries.add_own_address(host, self.port)
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._ready = threading.Event()
         self._stopped = False
 
     # -- the MockServer interface ------------------------------------------------------------
@@ -250,11 +210,9 @@ class GranianMockServer:
         return f"http://{host}:{self.port}"
 
     def start(self) -> GranianMockServer:
-        """Serve from a background thread and return once the server accepts connections."""
+        """Serve from granian's threads; returns at once, the socket already listening."""
         self._mock.start()
-        self._thread = threading.Thread(target=self._run, name="mj-mock", daemon=True)
-        self._thread.start()
-        self._ready.wait(timeout=10)
+        self._worker.start()
         return self
 
     def serve_forever(self) -> None:
@@ -262,8 +220,8 @@ class GranianMockServer:
         `mj-mock serve` maps it, reach the main thread while it waits here)."""
         self.start()
         try:
-            while self._thread is not None and self._thread.is_alive():
-                self._thread.join(0.2)
+            while not self._worker.wait(0.2):
+                pass
         finally:
             self.stop()
 
@@ -271,15 +229,11 @@ class GranianMockServer:
         if self._stopped:
             return
         self._stopped = True
-        loop, thread = self._loop, self._thread
-        if loop is not None and thread is not None and thread.is_alive():
-            with contextlib.suppress(RuntimeError):  # the loop already closed
-                loop.call_soon_threadsafe(self._server.signal_handler_interrupt)
-            if thread is not threading.current_thread():
-                thread.join(timeout=5)
+        if not self._worker.stop(timeout=5):
+            log.warning("granian did not stop within 5 s")
         self._provider.shutdown(wait=True, cancel_futures=True)
         self._control.shutdown(wait=True, cancel_futures=True)
-        if thread is None:  # never served: granian never took the socket over
+        if not self._worker.started:  # never served: granian never took the socket over
             with contextlib.suppress(OSError):
                 os.close(self._fd)
         # Ticker, the delivery lanes it started and (if it made it) the backend's store.
@@ -291,95 +245,102 @@ class GranianMockServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # -- serving ------------------------------------------------------------------------------
+    # -- serving (on granian's Python thread, see the module's docstring) ---------------------
 
-    def _run(self) -> None:
-        loop = _new_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        try:
-            loop.call_soon(self._ready.set)
-            loop.run_until_complete(self._server.serve())
-        finally:
-            self._ready.set()
-            loop.close()
-
-    async def __rsgi__(self, scope: Any, proto: Any) -> None:
-        """One HTTP request: read its body (within the cap), answer it on the loop if the fast
-        path can, else on a thread."""
+    def _request(self, scope: Any, proto: Any) -> None:
+        """One request has come: read its body (within the cap), then `_answer` it."""
         if scope.proto != "http":  # pragma: no cover - websockets are off
             return
         try:
-            body = await self._read_body(scope, proto)
-        except ProtocolClosed:
-            # The client hung up before its body was complete: nothing to answer, and granian
-            # would send a 500 for a request left unanswered, so the connection goes instead.
-            await asyncio.get_running_loop().run_in_executor(
-                self._control, _reset_connection, self._address, str(scope.client)
+            length: int | None = None
+            declared = scope.headers.get("content-length")
+            if declared is not None:
+                with contextlib.suppress(ValueError):  # hyper refuses such a length itself
+                    length = int(declared)
+            read_body(
+                proto,
+                length,
+                self._body_cap,
+                lambda body: self._answer(scope, proto, body),
+                lambda: self._hang_up_later(scope, proto),
             )
-            return
-        if body is None:
-            self._refuse(proto, 413, "Request Entity Too Large: exceeds the server's body limit")
-            return
-        if scope.method != scope.method.upper():  # hyper takes "post" as a method; waitress not
-            self._refuse(proto, 400, "Bad Request: malformed HTTP method")
-            return
-        environ: dict[str, Any] | None = None
-        hand_off: WSGIApplication
-        if self._wrapped is not None:
-            hand_off = self._wrapped
-        elif self._lock.acquire(timeout=LOOP_LOCK_WAIT):
-            try:
-                direct = fast_request(scope, body)
-                if direct is not None:
-                    answer = self.fast.answer_body(direct[0], direct[1], body)
-                else:
-                    environ = environ_from_scope(scope, body)
-                    answer = self.fast.answer(environ)
-            finally:
-                self._lock.release()
-            if answer is not None:
-                proto.response_bytes(200, _JSON_HEADERS, answer)
+        except Exception:
+            self._fail(proto)
+
+    def _hang_up_later(self, scope: Any, proto: Any) -> None:
+        self._control.submit(self._hung_up, scope, proto)
+
+    def _hung_up(self, scope: Any, proto: Any) -> None:
+        """The client went before its body was complete: nothing to answer, and granian would
+        send a 500 for a request left unanswered, so the connection goes first. The empty
+        answer after it ends granian's side of the request (it logs an error for a request
+        dropped unanswered)."""
+        _reset_connection(self._address, str(scope.client))
+        proto.response_empty(500)
+
+    def _answer(self, scope: Any, proto: Any, body: bytes | None) -> None:
+        """Answer on this thread if the fast path can, else hand the request to a thread."""
+        try:
+            if body is None:
+                self._refuse(
+                    proto, 413, "Request Entity Too Large: exceeds the server's body limit"
+                )
                 return
-            hand_off = self.app  # the fast path declined: Flask serves it (body put back)
-        else:
-            hand_off = self.wsgi_app  # the backend is busy: wait for it on a thread
-        if environ is None:
-            environ = environ_from_scope(scope, body)
-        path = environ["PATH_INFO"]
-        pool = self._control if path == _CONTROL or path.startswith(_CONTROL + "/") else None
-        loop = asyncio.get_running_loop()
-        result: WsgiAnswer = await loop.run_in_executor(
-            pool or self._provider, call_wsgi, hand_off, environ
-        )
-        if result.header(DROP_HEADER) is not None and await loop.run_in_executor(
-            self._control, _reset_connection, self._address, str(scope.client)
-        ):
-            return
-        headers = [(k, v) for k, v in result.headers if k.lower() != "content-length"]
-        proto.response_bytes(result.status, headers, result.body)
+            if scope.method != scope.method.upper():  # hyper takes "post" as a method
+                self._refuse(proto, 400, "Bad Request: malformed HTTP method")
+                return
+            environ: dict[str, Any] | None = None
+            hand_off: WSGIApplication
+            if self._wrapped is not None:
+                hand_off = self._wrapped
+            elif self._lock.acquire(timeout=LOOP_LOCK_WAIT):
+                try:
+                    direct = fast_request(scope, body)
+                    if direct is not None:
+                        answer = self.fast.answer_body(direct[0], direct[1], body)
+                    else:
+                        environ = environ_from_scope(scope, body)
+                        answer = self.fast.answer(environ)
+                finally:
+                    self._lock.release()
+                if answer is not None:
+                    proto.response_bytes(200, _JSON_HEADERS, answer)
+                    return
+                hand_off = self.app  # the fast path declined: Flask serves it (body put back)
+            else:
+                hand_off = self.wsgi_app  # the backend is busy: wait for it on a thread
+            if environ is None:
+                environ = environ_from_scope(scope, body)
+            path = environ["PATH_INFO"]
+            control = path == _CONTROL or path.startswith(_CONTROL + "/")
+            pool = self._control if control else self._provider
+            pool.submit(self._serve_on_thread, hand_off, environ, scope, proto)
+        except Exception:
+            self._fail(proto)
+
+    def _serve_on_thread(
+        self, app: WSGIApplication, environ: dict[str, Any], scope: Any, proto: Any
+    ) -> None:
+        """Run `app` on a pool's thread and answer from there (or reset, for a drop fault)."""
+        try:
+            result: WsgiAnswer = call_wsgi(app, environ)
+            if result.header(DROP_HEADER) is not None and _reset_connection(
+                self._address, str(scope.client)
+            ):
+                return
+            headers = [(k, v) for k, v in result.headers if k.lower() != "content-length"]
+            proto.response_bytes(result.status, headers, result.body)
+        except Exception:
+            self._fail(proto)
 
     def _refuse(self, proto: Any, status: int, message: str) -> None:
         """An HTTP-level refusal in the API's JSON error shape, closing the connection."""
         payload = jsonenc.dumps(error_body(ApiError(message, status=status), self.config))
         proto.response_bytes(status, [*_JSON_HEADERS, ("connection", "close")], payload)
 
-    async def _read_body(self, scope: Any, proto: Any) -> bytes | None:
-        """The whole body, or None when it is over the cap (read no further than that)."""
-        length = scope.headers.get("content-length")
-        if length is not None:
-            try:
-                too_long = int(length) > self._body_cap
-            except ValueError:  # hyper refuses such a length itself; read what came
-                too_long = False
-            if too_long:
-                return None
-            return bytes(await proto())
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in proto:
-            size += len(chunk)
-            if size > self._body_cap:
-                return None
-            chunks.append(bytes(chunk))
-        return b"".join(chunks)
+    def _fail(self, proto: Any) -> None:
+        """A failure of the serving glue itself (Flask answers its own): logged, and answered
+        as a 500 in the API's JSON shape rather than granian's empty one."""
+        log.exception("serving a request under granian failed")
+        with contextlib.suppress(Exception):
+            self._refuse(proto, 500, "Internal Server Error")

@@ -1,6 +1,6 @@
 """Turning an RSGI request into a WSGI environ, and a WSGI answer into bytes, for granian.
 
-granian's embedded server speaks RSGI (an asyncio callback per request), while the mock's Flask
+granian's worker speaks RSGI (a scope and a protocol object per request), while the mock's Flask
 app and its fast path are WSGI. This module is the translation only, with waitress's habits kept
 where the mock relies on them: duplicate headers joined with ", " (so two API-KEY headers fail
 authentication instead of the first one winning), header names with an underscore dropped (so
