@@ -291,8 +291,9 @@ def compile_bytecode(tree: Path) -> None:
 
 
 def before_spec(ref: str, work: Path) -> ServerSpec:
-    """The mock at git `ref` (extracted with `git archive`), served as `mj-mock serve` serves:
-    the "before" column, measured in the same run as the current tree."""
+    """The mock at git `ref` (extracted with `git archive`), served as `mj-mock serve` serves,
+    on the headline row's server (granian when installed): the "before" column, measured in the
+    same run as the current tree. A ref older than `--server` cannot be measured this way."""
     import tarfile
 
     tree = work / f"before-{ref}"
@@ -308,5 +309,6 @@ def before_spec(ref: str, work: Path) -> ServerSpec:
     code = (
         f"import sys; sys.path.insert(0, {str(tree)!r}); from mock_server.cli import main; main()"
     )
-    argv = (sys.executable, "-c", code, *_serve_args())
+    server = "granian" if has_granian() else "waitress"
+    argv = (sys.executable, "-c", code, *_serve_args(), "--server", server)
     return ServerSpec(f"mj-mock before ({ref})", argv, cwd=tree)
