@@ -110,24 +110,22 @@ def test_a_chunked_body_is_gathered_across_its_chunks(echo: tuple[EchoHandler, i
     assert reply.endswith(b"\r\n\r\n613")
 
 
-def test_a_chunked_body_past_the_cap_is_refused_without_reading_on(
-    echo: tuple[EchoHandler, int],
+@pytest.mark.parametrize(
+    "head",
+    [
+        # Chunked, no terminating chunk: the answer comes from the cap, not the body's end.
+        b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n" % (CAP + 1, b"z" * (CAP + 1)),
+        # A declared length past the cap: refused before any of the body is read.
+        b"Content-Length: 5000\r\n\r\n",
+    ],
+    ids=["chunked", "declared"],
+)
+def test_a_body_past_the_cap_is_refused_without_reading_on(
+    echo: tuple[EchoHandler, int], head: bytes
 ) -> None:
     _, port = echo
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
-        sock.sendall(b"%x\r\n%s\r\n" % (CAP + 1, b"z" * (CAP + 1)))
-        # No terminating chunk: the answer comes from the cap, not from the body's end.
-        reply = sock.recv(65536)
-    assert reply.startswith(b"HTTP/1.1 413")
-
-
-def test_a_declared_length_past_the_cap_is_refused_before_the_body(
-    echo: tuple[EchoHandler, int],
-) -> None:
-    _, port = echo
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n")
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n" + head)
         reply = sock.recv(65536)
     assert reply.startswith(b"HTTP/1.1 413")
 
