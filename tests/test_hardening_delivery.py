@@ -88,6 +88,39 @@ def test_an_attempt_timeout_is_a_wall_clock_total_not_per_read() -> None:
     assert took < 1.8, took  # the drip alone would take 50 s
 
 
+def test_a_slow_name_lookup_ends_with_the_attempt_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A receiver whose name takes the resolver 3 s: the attempt still ends at its 0.5 s
+    timeout. The watchdog has no socket to shut while a name resolves, so the lookup held the
+    lane for the resolver's own timeout before."""
+    real = socket.getaddrinfo
+    release = threading.Event()
+
+    def slow(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "slow-dns.invalid":  # answered here: no resolver is asked
+            release.wait(3)
+            raise socket.gaierror("never resolved")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    sender = HttpHookSender(max_response_bytes=1024)
+    started = time.monotonic()
+    result = sender("http://slow-dns.invalid/hook", b"{}", {}, timeout=0.5)
+    took = time.monotonic() - started
+    release.set()
+    assert (result.status, result.error) == (None, "timed out after 0.5 s")
+    assert took < 1.2, took
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+def test_a_receiver_is_reached_by_name_and_by_address(host: str) -> None:
+    sender = HttpHookSender(max_response_bytes=1024)
+    with HookReceiverServer() as receiver:
+        url = receiver.url.replace("127.0.0.1", host)
+        result = sender(url, b'{"a": 1}', {"Content-Type": "application/json"}, timeout=5)
+        assert (result.status, result.error) == (200, None)
+        assert [hook.payload for hook in receiver.wait_for(1)] == [{"a": 1}]
+
+
 def test_fifty_stalled_receivers_do_not_delay_a_healthy_receivers_hook() -> None:
     """Audit: 8 shared workers, so 50 receivers that never answer delayed a healthy one 60 s
     (18 s measured with a 3 s attempt timeout before the fix; about 0.1 s after)."""

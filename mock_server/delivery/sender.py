@@ -7,11 +7,13 @@ reports how it went. The in-process mode plugs in its own sender (`modes.inproce
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from mock_server.delivery.lanes import Watchdog
@@ -67,6 +69,9 @@ class HttpHookSender:
             )
         else:
             connection = http.client.HTTPConnection(host, port, timeout=timeout)
+        # The name is resolved within the attempt's deadline too (http.client's own connect
+        # would resolve it with no bound but the system resolver's, seconds per try).
+        connection._create_connection = _connect_within(started + timeout)  # type: ignore[attr-defined]
 
         def cut() -> None:
             expired.set()
@@ -92,6 +97,69 @@ class HttpHookSender:
         if expired.is_set():
             return DeliveryResult(None, f"timed out after {timeout:g} s", _since(started))
         return DeliveryResult(status, None, _since(started))
+
+
+def _connect_within(deadline: float) -> Callable[..., socket.socket]:
+    """`socket.create_connection` for http.client, bounded by `deadline` (a monotonic time)
+    from the name's resolution to the connected socket. The watchdog cannot cut a resolution,
+    which has no socket to shut, so a slow resolver held a delivery lane past the attempt's
+    timeout: the resolution runs on a daemon thread here and is abandoned at the deadline
+    (it ends on its own, with the resolver's timeout)."""
+
+    def create_connection(
+        address: tuple[str, int], timeout: Any = None, source_address: Any = None, **_: Any
+    ) -> socket.socket:
+        host, port = address
+        found: OSError | None = None
+        for family, kind, proto, _name, sockaddr in _resolve(host, port, deadline):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.settimeout(remaining)
+                if source_address is not None:
+                    sock.bind(source_address)
+                sock.connect(sockaddr)
+            except OSError as exc:
+                sock.close()
+                found = exc
+                continue
+            sock.settimeout(timeout)
+            return sock
+        raise found or TimeoutError(f"connecting to {host} passed the attempt's deadline")
+
+    return create_connection
+
+
+def _resolve(host: str, port: int, deadline: float) -> list[Any]:
+    """getaddrinfo for a TCP connection, given up at `deadline`. An address literal needs no
+    resolver and no thread (the common case: receivers on loopback)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        return socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    answer: list[Any] = []
+    failure: list[OSError] = []
+    done = threading.Event()
+
+    def lookup() -> None:
+        try:
+            # Looked up at call time: the in-process offline guard replaces it.
+            answer.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as exc:
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=lookup, name="mj-mock-hook-resolve", daemon=True).start()
+    if not done.wait(max(0.0, deadline - time.monotonic())):
+        raise TimeoutError(f"resolving {host} passed the attempt's deadline")
+    if failure:
+        raise failure[0]
+    return answer
 
 
 def _since(started: float) -> float:
