@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 import schemas
 from mock_server import (
     Config,
+    HookPolicy,
     ManualClock,
     MidjourneyBackend,
     MockServer,
@@ -24,6 +25,7 @@ from mock_server import (
 from mock_server.records import Account
 from mock_server.storage.sqlite import SqliteStore
 from mock_server.testing import controller as control_module
+from mock_server.testing.receiver import HookReceiverServer
 
 from .support import KEY, STATUS, SUBMIT, assert_error
 
@@ -96,6 +98,58 @@ def test_an_unfinished_task_never_expires() -> None:
     task = backend.submit(KEY, SubmitRequest("a cat", timeout=600))
     backend.advance(1)
     assert backend.get_task(task.task_id).status == 0
+
+
+def _hooked_app(tmp_path: Path, state_file: bool, **hooks: Any) -> tuple[FlaskClient, Any]:
+    """A bare app (inline hook delivery, manual clock) whose tasks expire when they finish."""
+    config = Config(
+        api_keys={KEY: 10**6},
+        clock=ManualClock(),
+        task_retention_seconds=0,
+        state_file=str(tmp_path / "state.db") if state_file else None,
+        hooks=HookPolicy(**hooks),
+    )
+    backend = MidjourneyBackend(config)
+    return create_app(config, backend).test_client(), backend
+
+
+def _hooked_submit(client: FlaskClient, hook_url: str) -> str:
+    body = {"prompt": "a cat", "hookUrl": hook_url}
+    answer = client.post(SUBMIT, json=body, headers={"API-KEY": KEY}).get_json()
+    task_id: str = answer["data"]["taskId"]
+    return task_id
+
+
+@pytest.mark.parametrize("state_file", [False, True], ids=["memory", "sqlite"])
+def test_a_task_s_hook_attempts_expire_with_it(tmp_path: Path, state_file: bool) -> None:
+    client, backend = _hooked_app(tmp_path, state_file)
+    with HookReceiverServer() as receiver:
+        delivered = _hooked_submit(client, receiver.url)
+        refused = _hooked_submit(client, "ftp://not-http/hook")
+        client.post("/__mock/clock/advance", json={"seconds": 120})
+        assert len(receiver.received) == 1
+    assert backend.task_count() == 0  # both finished, and a retention of 0 let them go
+    assert client.get("/__mock/hooks").get_json()["hooks"] == []
+    assert [a.task_id for a in backend.store.hook_attempts()] == []  # the state file's rows too
+    assert client.get(f"/__mock/tasks/{delivered}").status_code == 404
+    assert client.get(f"/__mock/tasks/{refused}").status_code == 404
+
+
+def test_a_delivery_under_way_keeps_its_rows_until_it_ends(tmp_path: Path) -> None:
+    client, _ = _hooked_app(tmp_path, False, retries=1, backoff_seconds=(1000.0,))
+    with HookReceiverServer() as receiver:
+        receiver.fail_next(1)
+        task_id = _hooked_submit(client, receiver.url)
+        client.post("/__mock/clock/advance", json={"seconds": 120})
+        rows = client.get("/__mock/hooks").get_json()["hooks"]
+        # The task has expired, but its retry is still due: the journal keeps the delivery.
+        assert [(r["taskId"], r["outcome"]) for r in rows] == [
+            (task_id, "retrying"),
+            (task_id, "pending"),
+        ]
+        client.post("/__mock/clock/advance", json={"seconds": 1000})
+        assert len(receiver.received) == 2
+    assert client.get("/__mock/hooks").get_json()["hooks"] == []
 
 
 def test_the_default_retention_is_a_day_of_model_time() -> None:

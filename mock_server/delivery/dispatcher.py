@@ -125,6 +125,13 @@ class HookDispatcher:
         if task.hook_url:
             self._start(task.task_id, task.hook_url, hook_payload(task, self._backend.config))
 
+    def task_expired(self, task_id: str) -> None:
+        """[decision] A task's journal rows go with it (`task_retention_seconds`), so a
+        long-running mock's journal stays bounded too; a delivery still under way keeps its
+        rows until it ends."""
+        with self._lock:
+            self._journal.forget_task(task_id)
+
     def reset(self) -> None:
         with self._lock:
             self._journal.reset()
@@ -187,6 +194,11 @@ class HookDispatcher:
             self._in_flight.pop(record.hook_id, None)
             self._idle.notify_all()
 
+    def _forget_if_expired(self, task_id: str) -> None:
+        """A delivery that ended after its task expired: its rows go now (the lock is held)."""
+        if self._store.get_task(task_id) is None:
+            self._journal.forget_task(task_id)
+
     def _send(self, record: HookAttempt) -> None:
         body = json.dumps(record.payload, separators=(",", ":")).encode()
         headers = {
@@ -206,6 +218,7 @@ class HookDispatcher:
             if delivered:
                 record.outcome = "delivered"
                 self._journal.save(record)
+                self._forget_if_expired(record.task_id)
                 return
             if record.error is None:
                 record.error = f"receiver answered HTTP {result.status}"
@@ -213,6 +226,7 @@ class HookDispatcher:
             if stale or record.attempt > self._policy.retries:
                 record.outcome = "failed"
                 self._journal.save(record)
+                self._forget_if_expired(record.task_id)
                 return
             record.outcome = "retrying"
             delay = backoff(record.attempt, self._policy) / self._backend.config.time_scale

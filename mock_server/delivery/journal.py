@@ -74,6 +74,20 @@ class HookJournal:
 
         self._persist(write)
 
+    def forget_task(self, task_id: str) -> int:
+        """Drop the task's rows, in memory and in the store, once the task has expired and its
+        delivery has ended; returns how many. While an attempt is still pending (scheduled or
+        in flight) the rows stay, and the dispatcher asks again when the delivery ends."""
+        gone = [r for r in self._rows if r.task_id == task_id]
+        if not gone or any(r.outcome == "pending" for r in gone):
+            return 0
+        ids = {r.hook_id for r in gone}
+        self._rows = [r for r in self._rows if r.hook_id not in ids]
+        for hook_id in ids:
+            del self._by_id[hook_id]
+        self._persist(lambda: self._store.delete_hook_attempts(ids))
+        return len(gone)
+
     def reset(self) -> None:
         self._rows.clear()
         self._by_id.clear()

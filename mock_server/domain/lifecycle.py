@@ -351,6 +351,8 @@ class MidjourneyBackend:
         task = self._store.get_task(task_id)
         if task is not None and task.finished:
             self._store.delete_task(task_id)
+            if self.hooks is not None:
+                self.hooks.task_expired(task_id)
 
     def _new_task(self, api_key: str, request: SubmitRequest, cost: int) -> Task:
         cfg = self.config

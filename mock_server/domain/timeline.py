@@ -27,6 +27,10 @@ class Deliveries(Protocol):
         """A task reached 1 or 2 (called under the backend lock)."""
         ...
 
+    def task_expired(self, task_id: str) -> None:
+        """A finished task was forgotten (retention; called under the backend lock)."""
+        ...
+
     def reset(self) -> None: ...
 
     def restore(self) -> None:

@@ -7,7 +7,7 @@ kept by the dispatcher itself, so its store methods do nothing here.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 
 from mock_server.records import Account, HookAttempt, Task
@@ -88,6 +88,9 @@ class MemoryStore:
         return []
 
     def clear_hook_attempts(self) -> None:
+        pass
+
+    def delete_hook_attempts(self, hook_ids: Iterable[str]) -> None:
         pass
 
     def close(self) -> None:

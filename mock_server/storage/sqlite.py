@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from os import PathLike, fspath
@@ -339,6 +339,11 @@ class SqliteStore:
 
     def clear_hook_attempts(self) -> None:
         self._write("DELETE FROM hook_attempts", [])
+
+    def delete_hook_attempts(self, hook_ids: Iterable[str]) -> None:
+        rows = [(_encode(hook_id),) for hook_id in hook_ids]
+        with self._lock:
+            self._conn.executemany('DELETE FROM "hook_attempts" WHERE "hook_id" = ?', rows)
 
     # -- the whole file ---------------------------------------------------------------------
 

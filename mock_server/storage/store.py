@@ -62,6 +62,10 @@ class Store(Protocol):
 
     def clear_hook_attempts(self) -> None: ...
 
+    def delete_hook_attempts(self, hook_ids: Iterable[str]) -> None:
+        """Forget these journal rows (their task expired); an unknown id is no error."""
+        ...
+
     def close(self) -> None: ...
 
 
