@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+from schemas.recording import Recorder
+
 from .checks import body_status, endpoint_of, response_problems
-from .recording import Recorder
 
 __all__ = [
     "AnswerCheck",

@@ -19,6 +19,7 @@ import pytest
 pytest.register_assert_rewrite("contract_tests.expect", "contract_tests.target")
 
 from mock_server.testing.controller import MockController  # noqa: E402
+from schemas.recording import Recorder  # noqa: E402
 
 from .budget import JobBudget  # noqa: E402
 from .observe import Observations  # noqa: E402
@@ -29,7 +30,6 @@ from .options import (  # noqa: E402
     RECORDER_KEY,
     SuiteOptions,
 )
-from .recording import Recorder  # noqa: E402
 from .target import FinishedTask, HookSite, Target  # noqa: E402
 
 pytest_plugins = ("contract_tests.plugin",)

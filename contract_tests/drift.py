@@ -32,10 +32,10 @@ from typing import Any
 import click
 
 import schemas
+from schemas.recording import load_observations, load_records
 
 from .calibrate import calibrate
 from .checks import acceptable_schemas, body_status
-from .recording import load_observations, load_records
 from .schema_walk import walk
 
 __all__ = ["DriftReport", "analyse", "analyse_records", "drift_command"]

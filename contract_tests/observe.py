@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .recording import Recorder
+    from schemas.recording import Recorder
 
 __all__ = ["Observation", "Observations", "Observer", "observe"]
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from schemas.recording import Recorder
+
 from . import TARGETS
 from .budget import JobBudget
 from .observe import Observations
-from .recording import Recorder
 
 __all__ = [
     "BUDGET_KEY",

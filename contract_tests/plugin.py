@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from schemas.recording import Recorder
+
 from . import profiles
 from .budget import JobBudget
 from .observe import Observations
@@ -26,7 +28,6 @@ from .options import (
     add_options,
     resolve,
 )
-from .recording import Recorder
 
 __all__ = ["is_contract_item", "source_problems", "summary_line"]
 

@@ -39,10 +39,10 @@ from flask import Flask, Response, request
 
 from mock_server.modes.server import stop_waitress
 from schemas import routes
+from schemas.recording import Recorder
 
 from .checks import response_problems
 from .observe import Observations
-from .recording import Recorder
 
 __all__ = ["RecordingProxy", "proxy_command"]
 

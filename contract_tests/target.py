@@ -20,6 +20,7 @@ import requests
 
 from client import MidjourneyClient, WaitTimeout
 from client import Task as ClientTask
+from schemas.recording import Recorder
 from schemas.routes import JOB_STATUS, SUBMIT_JOBS
 
 from .answers import AnswerCheck, int_status, short
@@ -27,7 +28,6 @@ from .budget import JobBudget
 from .checks import body_status
 from .observe import Observations
 from .options import MOCK_WAIT_SECONDS, SuiteOptions
-from .recording import Recorder
 
 if TYPE_CHECKING:
     from mock_server.testing.controller import MockController

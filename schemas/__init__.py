@@ -4,8 +4,8 @@ The schema files are the single description of every shape (the mock, the client
 tests all validate through here). This face only names what the package offers; each job has its
 module: `names` (which schemas exist, their layers, the OpenAPI files), `loader` (read a file,
 build a validator once, the committed OpenAPI documents), `validation` (`validate`, `errors`,
-`is_valid`), `messages` (validation errors in plain ``field: reason`` words) and `routes` (every
-HTTP path, written once).
+`is_valid`), `messages` (validation errors in plain ``field: reason`` words), `routes` (every
+HTTP path, written once) and `recording` (the record files of the suite and the proxy).
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from click.testing import CliRunner, Result
 import fixtures
 from contract_tests.checks import acceptable_schemas, expected_size, response_problems
 from contract_tests.drift import analyse, drift_command
-from contract_tests.recording import Recorder, load_records
 from mock_server.config import Config, load_config_file
+from schemas.recording import Recorder, load_records
 
 SECRET = "sk-live-0123456789abcdef"
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from contract_tests.recording import load_observations, load_records
+from schemas.recording import load_observations, load_records
 
 from .contract_support.runner import REPO_ROOT
 

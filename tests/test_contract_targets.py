@@ -33,9 +33,9 @@ from click.testing import CliRunner
 
 from contract_tests.calibrate import calibrate
 from contract_tests.drift import drift_command
-from contract_tests.recording import load_observations, load_records
 from mock_server import MockServer
 from mock_server.cli import build_config
+from schemas.recording import load_observations, load_records
 
 from .contract_support.broken import VARIANTS, Variant
 from .contract_support.different import documented_but_different

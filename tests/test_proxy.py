@@ -15,13 +15,13 @@ import requests
 from click.testing import CliRunner
 
 from contract_tests.proxy import RecordingProxy
-from contract_tests.recording import load_observations, load_records
 from mock_server import Config, MockServer
 from mock_server.cli import main
 from mock_server.config import load_config_file
 from mock_server.domain.clock import ManualClock
 from mock_server.modes.replay import load_replay
 from mock_server.testing.receiver import HookReceiverServer
+from schemas.recording import load_observations, load_records
 from tests.contract_support.broken import drop_field
 from tests.contract_support.different import different
 from tests.contract_support.serving import live_config

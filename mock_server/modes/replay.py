@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mock_server.domain.clock import Clock
+from schemas.recording import load_records
 from schemas.routes import JOB_STATUS, SUBMIT_JOBS
 
 if TYPE_CHECKING:
@@ -209,8 +210,6 @@ def _phrase(status: int) -> str:
 
 def load_replay(directory: str | Path, clock: Clock, time_scale: float) -> Replay:
     """A replay of the records in `directory`; ValueError when it holds none."""
-    from contract_tests.recording import load_records  # the one reader of the record format
-
     records = [data for _, data in load_records(Path(directory))]
     replay = Replay(records, clock, time_scale)
     if replay.submits == 0:

@@ -1,4 +1,8 @@
-"""`--mj-record DIR`: every response the suite receives, saved as one JSON file, key scrubbed.
+"""The record format: one JSON file per answer, key scrubbed (`--mj-record DIR`, the proxy).
+
+It lives here, below both its writers (the contract suite, the recording proxy) and its readers
+(`mj-mock drift`, and the mock's own replay mode, `mock_server/modes/replay.py`), so the mock
+does not import the suite to read a recording.
 
 A record holds what the drift report needs (endpoint, HTTP status, Content-Type, the body) and
 the request body for context; request headers are never written, and every configured API key
