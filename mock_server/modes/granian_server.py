@@ -327,6 +327,7 @@ class GranianMockServer:
             if result.header(DROP_HEADER) is not None and _reset_connection(
                 self._address, str(scope.client)
             ):
+                proto.response_empty(500)  # ends granian's side, as for a client gone mid-body
                 return
             headers = [(k, v) for k, v in result.headers if k.lower() != "content-length"]
             proto.response_bytes(result.status, headers, result.body)
