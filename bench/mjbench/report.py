@@ -307,4 +307,35 @@ def issue15_table(results: dict[str, Any]) -> str:
                 f"| {name} | {labels[key]} p99 at 32 connections ≤ WireMock's ({wire:.1f} ms) "
                 f"| {mine:.1f} ms | {'yes' if mine <= wire else '**no**'} |"
             )
+    rows.extend(_issue15_other_rows(results))
     return "\n".join(rows)
+
+
+def _issue15_other_rows(results: dict[str, Any]) -> list[str]:
+    """Issue 15's targets besides throughput and p99 (its own bounds, tighter than issue 7's
+    in `markdown_table`): cold start, memory, in-process and the fixture."""
+    found: list[tuple[str, str, float | None, float, bool]] = []  # label, unit, value, bound, lower
+    first = results.get("cold_start", {}).get("mj-mock", {}).get("first_answer_s")
+    found.append(("first answer after start", "s", first, 0.3, True))
+    mem = results.get("memory", {})
+    found.append(("idle RSS", "MB", mem.get("idle_mb", {}).get("mj-mock"), 60.0, True))
+    tasks = mem.get("mock_tasks", 0)
+    found.append((f"RSS with {tasks:,} tasks", "MB", mem.get("mock_with_tasks_mb"), 200.0, True))
+    inproc = results.get("inprocess", {})
+    calls = inproc.get("calls_per_s", {})
+    mine, session = calls.get("in_process"), calls.get("wiremock_session")
+    ratio = mine / session if mine and session else None
+    found.append(("in-process ÷ WireMock-with-a-Session", "x", ratio, 1.7, False))
+    fixture = inproc.get("fixture") or {}
+    found.append(("`mj_mock` fixture per test", "ms", fixture.get("wall_ms"), 1.0, True))
+    rows = []
+    for label, unit, value, bound, lower in found:
+        if value is None:
+            continue
+        ok = value <= bound if lower else value >= bound
+        sign = "≤" if lower else "≥"
+        digits = 1 if unit == "MB" else 2
+        sep = "" if unit == "x" else " "
+        shown, limit = f"{value:.{digits}f}{sep}{unit}", f"{bound:g}{sep}{unit}"
+        rows.append(f"| mj-mock | {label} {sign} {limit} | {shown} | {'yes' if ok else '**no**'} |")
+    return rows
