@@ -32,13 +32,15 @@ def _hook_number(hook_id: str) -> int:
 class HookJournal:
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._rows: list[HookAttempt] = []
+        # Every row by its id, in the order they were made (what `rows()` lists), and each
+        # task's row ids, so a task's expiry touches its own rows only.
         self._by_id: dict[str, HookAttempt] = {}
+        self._by_task: dict[str, list[str]] = {}
         self._ids = itertools.count(1)
         self.generation = 0
 
     def rows(self) -> list[HookAttempt]:
-        return list(self._rows)
+        return list(self._by_id.values())
 
     def get(self, hook_id: str) -> HookAttempt | None:
         return self._by_id.get(hook_id)
@@ -56,8 +58,7 @@ class HookJournal:
             scheduled_at=at,
             generation=self.generation,
         )
-        self._rows.append(record)
-        self._by_id[record.hook_id] = record
+        self._keep(record)
         return record
 
     def save(self, *records: HookAttempt) -> None:
@@ -78,19 +79,18 @@ class HookJournal:
         """Drop the task's rows, in memory and in the store, once the task has expired and its
         delivery has ended; returns how many. While an attempt is still pending (scheduled or
         in flight) the rows stay, and the dispatcher asks again when the delivery ends."""
-        gone = [r for r in self._rows if r.task_id == task_id]
-        if not gone or any(r.outcome == "pending" for r in gone):
+        ids = self._by_task.get(task_id, [])
+        if not ids or any(self._by_id[i].outcome == "pending" for i in ids):
             return 0
-        ids = {r.hook_id for r in gone}
-        self._rows = [r for r in self._rows if r.hook_id not in ids]
+        del self._by_task[task_id]
         for hook_id in ids:
             del self._by_id[hook_id]
         self._persist(lambda: self._store.delete_hook_attempts(ids))
-        return len(gone)
+        return len(ids)
 
     def reset(self) -> None:
-        self._rows.clear()
         self._by_id.clear()
+        self._by_task.clear()
         self.generation += 1
         # The backend cleared the store already; this also drops a row a worker saved in
         # between, before the generation moved on.
@@ -99,11 +99,14 @@ class HookJournal:
     def load(self, records: list[HookAttempt]) -> None:
         """Take the rows a store held (numbering and generation continue after them)."""
         for record in records:
-            self._rows.append(record)
-            self._by_id[record.hook_id] = record
+            self._keep(record)
         numbers = [_hook_number(r.hook_id) for r in records]
         self._ids = itertools.count(max(numbers, default=0) + 1)
         self.generation = max((r.generation for r in records), default=self.generation)
+
+    def _keep(self, record: HookAttempt) -> None:
+        self._by_id[record.hook_id] = record
+        self._by_task.setdefault(record.task_id, []).append(record.hook_id)
 
     def _persist(self, action: Callable[[], None]) -> None:
         # A journal that cannot be written must not break delivery, nor the request or the

@@ -60,7 +60,8 @@ class MidjourneyBackend:
         self.clock = self.config.clock
         # An explicit store wins; otherwise `config.state_file` picks SQLite, else memory.
         self._store: Store = store if store is not None else store_for(self.config)
-        # Public for a transport that must never block on it: granian's loop only tries it.
+        # Public for a transport that must never block on it: granian's thread waits for it
+        # at most `LOOP_LOCK_WAIT` (modes/granian_server.py), then hands the request off.
         self.lock = threading.RLock()
         self._scheduler = Scheduler()
         # Bound once: every task schedules these with its id (no closure per event).
